@@ -1,0 +1,67 @@
+# husk — build, test, install. `make` builds everything; `make test` runs the whole suite.
+NODE        ?= node
+PREFIX      ?= /usr/local
+NODE_GYP    := $(NODE) node_modules/node-gyp/bin/node-gyp.js
+TSC         := $(NODE) node_modules/typescript/bin/tsc
+ADDON       := build/Release/husk_addon.node
+VALIDATOR   := build/schemas/config-validator.js
+TS_STAMP    := build/ts/.stamp
+ADDON_SRC   := $(wildcard addon/*.c addon/*.h addon/*.cc) binding.gyp
+TS_SRC      := $(shell find src test conformance scripts -name '*.ts' 2>/dev/null) tsconfig.json
+DEMO_BUNDLE := bundles/out/demo
+
+# build-info is phony on purpose.
+.PHONY: build-info all deps test test-unit test-integration demo install uninstall clean bench
+
+all: $(ADDON) $(VALIDATOR) $(TS_STAMP) build-info
+
+# What `husk --version` prints (commit changes without any source change, so always rewritten).
+build-info:
+	@sh scripts/build-info.sh
+
+# Debian packages (root) and npm packages; both are no-ops when already there.
+deps: node_modules/.stamp
+	sh scripts/install-deps.sh
+
+node_modules/.stamp: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+$(ADDON): $(ADDON_SRC) node_modules/.stamp
+	$(NODE_GYP) rebuild --nodedir=$$(dirname $$(dirname $$(readlink -f $$(command -v $(NODE)))))
+	@touch $@
+
+$(VALIDATOR): scripts/build-schemas.js node_modules/.stamp
+	$(NODE) scripts/build-schemas.js build/schemas
+
+$(TS_STAMP): $(TS_SRC) node_modules/.stamp
+	$(TSC) -p .
+	@touch $@
+
+test: deps all test-unit test-integration
+
+test-unit: all
+	$(NODE) --test --test-reporter=spec build/ts/test/unit/
+
+# Integration tests start real containers: root only, one file at a time (they share the host).
+test-integration: all
+	$(NODE) --test --test-concurrency=1 --test-reporter=spec build/ts/test/integration/
+
+demo: deps all
+	rm -rf $(DEMO_BUNDLE)
+	bash bundles/make-busybox-bundle.sh $(DEMO_BUNDLE)
+	cd $(DEMO_BUNDLE) && $(CURDIR)/bin/husk --root /run/husk-demo run husk-demo-$$$$ \
+	  || true
+
+install: all
+	rm -rf $(DESTDIR)$(PREFIX)/lib/husk
+	mkdir -p $(DESTDIR)$(PREFIX)/lib/husk/build $(DESTDIR)$(PREFIX)/bin
+	cp -r bin package.json node_modules $(DESTDIR)$(PREFIX)/lib/husk/
+	cp -r build/ts build/Release build/schemas $(DESTDIR)$(PREFIX)/lib/husk/build/
+	ln -sf $(PREFIX)/lib/husk/bin/husk $(DESTDIR)$(PREFIX)/bin/husk
+
+uninstall:
+	rm -rf $(DESTDIR)$(PREFIX)/lib/husk $(DESTDIR)$(PREFIX)/bin/husk
+
+clean:
+	rm -rf build bundles/out

@@ -1,0 +1,480 @@
+// The only file that knows N-API: converts JavaScript values to the C plan (addon/plan.h) and
+// exposes the few syscalls Node lacks. Everything here runs in husk's own process.
+#include <napi.h>
+
+extern "C" {
+#include "clone.h"
+#include "plan.h"
+#include "sync.h"
+}
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/limits.h>
+#include <linux/nsfs.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+namespace {
+
+constexpr size_t kPayloadCapacity = 1 << 20;
+
+std::string ErrnoName(int err) {
+  const char *name = strerrorname_np(err);
+  return std::string(name ? name : "E?") + ": " + strerror(err);
+}
+
+Napi::Value ThrowErrno(Napi::Env env, const std::string &what, int err) {
+  Napi::Error error = Napi::Error::New(env, what + ": " + ErrnoName(err));
+  error.Set("errno", Napi::Number::New(env, err));
+  error.Set("code", Napi::String::New(env, strerrorname_np(err) ? strerrorname_np(err) : "E?"));
+  error.ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+// ---- JavaScript -> C plan ----
+
+char *CopyString(const Napi::Value &value) {
+  std::string text = value.IsString() ? value.As<Napi::String>().Utf8Value() : std::string();
+  return strdup(text.c_str());
+}
+
+char *CopyStringOrNull(const Napi::Value &value) {
+  if (!value.IsString()) return nullptr;
+  std::string text = value.As<Napi::String>().Utf8Value();
+  return text.empty() ? nullptr : strdup(text.c_str());
+}
+
+double NumberOf(const Napi::Object &obj, const char *key) {
+  Napi::Value v = obj.Get(key);
+  return v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : 0;
+}
+
+bool BoolOf(const Napi::Object &obj, const char *key) {
+  Napi::Value v = obj.Get(key);
+  return v.IsBoolean() && v.As<Napi::Boolean>().Value();
+}
+
+Napi::Array ArrayOf(const Napi::Object &obj, const char *key) {
+  Napi::Value v = obj.Get(key);
+  return v.IsArray() ? v.As<Napi::Array>() : Napi::Array::New(obj.Env());
+}
+
+char **CopyStringArray(const Napi::Array &array) {
+  char **out = static_cast<char **>(calloc(array.Length() + 1, sizeof(char *)));
+  for (uint32_t i = 0; i < array.Length(); i++) out[i] = CopyString(array.Get(i));
+  return out;
+}
+
+template <typename T>
+T *AllocArray(uint32_t n) {
+  return static_cast<T *>(calloc(n ? n : 1, sizeof(T)));
+}
+
+uint64_t ParseU64(const Napi::Value &value) {
+  std::string text = value.IsString() ? value.As<Napi::String>().Utf8Value()
+                                      : std::to_string((unsigned long long)value.ToNumber().Int64Value());
+  return strtoull(text.c_str(), nullptr, 10);
+}
+
+void CopyHooks(const Napi::Array &array, husk_hook **out, int *count) {
+  *count = (int)array.Length();
+  *out = AllocArray<husk_hook>(array.Length());
+  for (uint32_t i = 0; i < array.Length(); i++) {
+    Napi::Object hook = array.Get(i).As<Napi::Object>();
+    (*out)[i].path = CopyString(hook.Get("path"));
+    (*out)[i].argv = CopyStringArray(ArrayOf(hook, "args"));
+    (*out)[i].envp = CopyStringArray(ArrayOf(hook, "env"));
+    (*out)[i].timeout_seconds = (int)NumberOf(hook, "timeout");
+  }
+}
+
+void CopyMounts(const Napi::Object &js, husk_plan *plan) {
+  Napi::Array mounts = ArrayOf(js, "mounts");
+  plan->n_mounts = (int)mounts.Length();
+  plan->mounts = AllocArray<husk_mount>(mounts.Length());
+  for (uint32_t i = 0; i < mounts.Length(); i++) {
+    Napi::Object m = mounts.Get(i).As<Napi::Object>();
+    husk_mount *out = &plan->mounts[i];
+    out->source = CopyString(m.Get("source"));
+    out->destination = CopyString(m.Get("destination"));
+    out->fstype = CopyStringOrNull(m.Get("fstype"));
+    out->data = CopyStringOrNull(m.Get("data"));
+    out->flags = (unsigned long)NumberOf(m, "flags");
+    out->remount_flags = (unsigned long)NumberOf(m, "remountFlags");
+    Napi::Array propagation = ArrayOf(m, "propagation");
+    out->n_propagation = (int)propagation.Length();
+    out->propagation = AllocArray<unsigned long>(propagation.Length());
+    for (uint32_t p = 0; p < propagation.Length(); p++)
+      out->propagation[p] = (unsigned long)propagation.Get(p).ToNumber().Int64Value();
+    out->rec_attr_set = (uint64_t)NumberOf(m, "recursiveAttrSet");
+    out->rec_attr_clear = (uint64_t)NumberOf(m, "recursiveAttrClear");
+    Napi::Value kind = m.Get("destinationKind");
+    out->destination_is_file = kind.IsString() && kind.As<Napi::String>().Utf8Value() == "file";
+  }
+}
+
+void CopyDevices(const Napi::Object &js, husk_plan *plan) {
+  Napi::Array devices = ArrayOf(js, "devices");
+  plan->n_devices = (int)devices.Length();
+  plan->devices = AllocArray<husk_device>(devices.Length());
+  for (uint32_t i = 0; i < devices.Length(); i++) {
+    Napi::Object d = devices.Get(i).As<Napi::Object>();
+    husk_device *out = &plan->devices[i];
+    out->path = CopyString(d.Get("path"));
+    out->mode = (mode_t)NumberOf(d, "mode");
+    out->major = (unsigned)NumberOf(d, "major");
+    out->minor = (unsigned)NumberOf(d, "minor");
+    out->uid = (uid_t)NumberOf(d, "uid");
+    out->gid = (gid_t)NumberOf(d, "gid");
+    out->bind_from = CopyStringOrNull(d.Get("bindFrom"));
+  }
+  Napi::Array links = ArrayOf(js, "symlinks");
+  plan->n_symlinks = (int)links.Length();
+  plan->symlinks = AllocArray<husk_symlink>(links.Length());
+  for (uint32_t i = 0; i < links.Length(); i++) {
+    Napi::Object l = links.Get(i).As<Napi::Object>();
+    plan->symlinks[i].target = CopyString(l.Get("target"));
+    plan->symlinks[i].path = CopyString(l.Get("path"));
+  }
+}
+
+void CopyProcess(const Napi::Object &js, husk_plan *plan) {
+  plan->argv = CopyStringArray(ArrayOf(js, "args"));
+  plan->envp = CopyStringArray(ArrayOf(js, "env"));
+  plan->cwd = CopyString(js.Get("cwd"));
+  plan->uid = (uid_t)NumberOf(js, "uid");
+  plan->gid = (gid_t)NumberOf(js, "gid");
+  Napi::Array gids = ArrayOf(js, "additionalGids");
+  plan->n_additional_gids = (int)gids.Length();
+  plan->additional_gids = AllocArray<gid_t>(gids.Length());
+  for (uint32_t i = 0; i < gids.Length(); i++) plan->additional_gids[i] = (gid_t)gids.Get(i).ToNumber().Uint32Value();
+  plan->umask = (int)NumberOf(js, "umask");
+  Napi::Array rlimits = ArrayOf(js, "rlimits");
+  plan->n_rlimits = (int)rlimits.Length();
+  plan->rlimits = AllocArray<husk_rlimit>(rlimits.Length());
+  for (uint32_t i = 0; i < rlimits.Length(); i++) {
+    Napi::Object r = rlimits.Get(i).As<Napi::Object>();
+    plan->rlimits[i].resource = (int)NumberOf(r, "resource");
+    plan->rlimits[i].soft = ParseU64(r.Get("soft"));
+    plan->rlimits[i].hard = ParseU64(r.Get("hard"));
+  }
+  plan->preserve_fds = (int)NumberOf(js, "preserveFds");
+  plan->new_session = BoolOf(js, "newSession");
+  CopyHooks(ArrayOf(js, "createContainerHooks"), &plan->create_container_hooks, &plan->n_create_container_hooks);
+  CopyHooks(ArrayOf(js, "startContainerHooks"), &plan->start_container_hooks, &plan->n_start_container_hooks);
+}
+
+husk_plan *CopyPlan(const Napi::Object &js) {
+  husk_plan *plan = static_cast<husk_plan *>(calloc(1, sizeof(husk_plan)));
+  plan->new_namespace_flags = (int)NumberOf(js, "newNamespaceFlags");
+  plan->new_user_namespace = BoolOf(js, "newUserNamespace");
+  Napi::Array joins = ArrayOf(js, "joins");
+  plan->n_joins = (int)joins.Length();
+  plan->joins = AllocArray<husk_join>(joins.Length());
+  for (uint32_t i = 0; i < joins.Length(); i++) {
+    Napi::Object j = joins.Get(i).As<Napi::Object>();
+    plan->joins[i].clone_flag = (int)NumberOf(j, "cloneFlag");
+    plan->joins[i].path = CopyString(j.Get("path"));
+    plan->joins[i].fd = -1;
+  }
+  Napi::Value offsets = js.Get("timeOffsets");
+  if (offsets.IsObject()) {
+    Napi::Object t = offsets.As<Napi::Object>();
+    plan->has_time_offsets = 1;
+    plan->time_offsets.monotonic_secs = (int64_t)NumberOf(t, "monotonicSecs");
+    plan->time_offsets.monotonic_nanosecs = (int64_t)NumberOf(t, "monotonicNanosecs");
+    plan->time_offsets.boottime_secs = (int64_t)NumberOf(t, "boottimeSecs");
+    plan->time_offsets.boottime_nanosecs = (int64_t)NumberOf(t, "boottimeNanosecs");
+  }
+  Napi::Value cgroup_fd = js.Get("cgroupFd");
+  plan->cgroup_fd = cgroup_fd.IsNumber() ? cgroup_fd.As<Napi::Number>().Int32Value() : -1;
+  plan->rootfs = CopyString(js.Get("rootfs"));
+  plan->rootfs_propagation = (unsigned long)NumberOf(js, "rootfsPropagation");
+  plan->readonly_root = BoolOf(js, "readonlyRoot");
+  plan->no_pivot = BoolOf(js, "noPivot");
+  CopyMounts(js, plan);
+  CopyDevices(js, plan);
+  Napi::Array masked = ArrayOf(js, "maskedPaths");
+  plan->n_masked_paths = (int)masked.Length();
+  plan->masked_paths = CopyStringArray(masked);
+  Napi::Array readonly_paths = ArrayOf(js, "readonlyPaths");
+  plan->n_readonly_paths = (int)readonly_paths.Length();
+  plan->readonly_paths = CopyStringArray(readonly_paths);
+  plan->hostname = CopyStringOrNull(js.Get("hostname"));
+  plan->domainname = CopyStringOrNull(js.Get("domainname"));
+  CopyProcess(js, plan);
+  plan->exec_fifo_fd = -1;
+  plan->payload_capacity = kPayloadCapacity;
+  plan->payload = static_cast<char *>(calloc(1, kPayloadCapacity));
+  plan->exec_path = static_cast<char *>(calloc(1, PATH_MAX));
+  plan->scratch = static_cast<char *>(calloc(1, PATH_MAX * 2));
+  return plan;
+}
+
+void FreePlan(husk_plan *plan) {
+  // The process is short-lived and the strings small; only the large buffers are worth freeing.
+  free(plan->payload);
+  free(plan->exec_path);
+  free(plan->scratch);
+  free(plan);
+}
+
+int OpenAbove(const char *path, int flags, int floor) {
+  int fd = open(path, flags | O_CLOEXEC);
+  if (fd < 0 || fd >= floor) return fd;
+  int moved = fcntl(fd, F_DUPFD_CLOEXEC, floor);
+  close(fd);
+  return moved;
+}
+
+// Opens the namespace files and the exec fifo in the parent, so a bad path is an error here,
+// before any process exists. User namespace joins go first.
+bool OpenPlanFds(Napi::Env env, const Napi::Object &js, husk_plan *plan) {
+  int floor = 3 + plan->preserve_fds;
+  std::vector<husk_join> ordered;
+  for (int pass = 0; pass < 2; pass++)
+    for (int i = 0; i < plan->n_joins; i++)
+      if ((plan->joins[i].clone_flag == CLONE_NEWUSER) == (pass == 0)) ordered.push_back(plan->joins[i]);
+  for (size_t i = 0; i < ordered.size(); i++) {
+    plan->joins[i] = ordered[i];
+    plan->joins[i].fd = OpenAbove(ordered[i].path, O_RDONLY, floor);
+    if (plan->joins[i].fd < 0) {
+      int err = errno;
+      for (size_t k = 0; k < i; k++) close(plan->joins[k].fd);
+      ThrowErrno(env, std::string("opening namespace ") + ordered[i].path, err);
+      return false;
+    }
+  }
+  std::string fifo = js.Get("execFifo").IsString() ? js.Get("execFifo").As<Napi::String>().Utf8Value() : "";
+  if (!fifo.empty()) {
+    // Read-write: the open does not block, and the init's later read waits for `start`.
+    plan->exec_fifo_fd = OpenAbove(fifo.c_str(), O_RDWR, floor);
+    if (plan->exec_fifo_fd < 0) {
+      int err = errno;
+      for (int k = 0; k < plan->n_joins; k++) close(plan->joins[k].fd);
+      ThrowErrno(env, "opening exec fifo " + fifo, err);
+      return false;
+    }
+  }
+  return true;
+}
+
+// ---- exported functions ----
+
+Napi::Value SpawnInit(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsObject()) {
+    Napi::TypeError::New(env, "spawnInit(plan)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  Napi::Object js = info[0].As<Napi::Object>();
+  husk_plan *plan = CopyPlan(js);
+  if (!OpenPlanFds(env, js, plan)) {
+    FreePlan(plan);
+    return env.Undefined();
+  }
+  pid_t stage1 = 0;
+  int sync_fd = -1;
+  int rc = husk_spawn_init(plan, &stage1, &sync_fd);
+  FreePlan(plan);
+  if (rc < 0) return ThrowErrno(env, "clone3", -rc);
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("stage1Pid", Napi::Number::New(env, stage1));
+  result.Set("syncFd", Napi::Number::New(env, sync_fd));
+  return result;
+}
+
+Napi::Value SyncRecv(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  int timeout = info[1].As<Napi::Number>().Int32Value();
+  struct pollfd p = {fd, POLLIN, 0};
+  int ready;
+  do ready = poll(&p, 1, timeout);
+  while (ready < 0 && errno == EINTR);
+  if (ready < 0) return ThrowErrno(env, "poll sync socket", errno);
+  Napi::Object result = Napi::Object::New(env);
+  if (ready == 0) {
+    result.Set("type", Napi::Number::New(env, -1));  // timed out
+    result.Set("value", Napi::Number::New(env, 0));
+    result.Set("errno", Napi::Number::New(env, 0));
+    result.Set("detail", Napi::Number::New(env, -1));
+    return result;
+  }
+  struct husk_sync_msg msg;
+  int rc = husk_sync_recv(fd, &msg, nullptr, 0);
+  if (rc == -ECONNRESET) msg = {SYNC_EOF, 0, 0, -1};
+  else if (rc < 0) return ThrowErrno(env, "reading sync socket", -rc);
+  result.Set("type", Napi::Number::New(env, msg.type));
+  result.Set("value", Napi::Number::New(env, msg.value));
+  result.Set("errno", Napi::Number::New(env, msg.error));
+  result.Set("detail", Napi::Number::New(env, msg.detail));
+  return result;
+}
+
+Napi::Value SyncSend(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  int type = info[1].As<Napi::Number>().Int32Value();
+  std::string payload = info.Length() > 2 && info[2].IsString() ? info[2].As<Napi::String>().Utf8Value() : "";
+  std::string buffer(sizeof(husk_sync_msg), '\0');
+  husk_sync_msg msg = {type, 0, 0, -1};
+  memcpy(&buffer[0], &msg, sizeof msg);
+  buffer += payload;
+  ssize_t n;
+  do n = send(fd, buffer.data(), buffer.size(), MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
+  if (n < 0) return ThrowErrno(env, "writing sync socket", errno);
+  return env.Undefined();
+}
+
+Napi::Value WaitPid(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  pid_t pid = info[0].As<Napi::Number>().Int32Value();
+  int flags = info[1].As<Napi::Number>().Int32Value();
+  int status = 0;
+  pid_t got;
+  do got = waitpid(pid, &status, flags | __WALL);
+  while (got < 0 && errno == EINTR);
+  if (got < 0) return ThrowErrno(env, "waitpid", errno);
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("pid", Napi::Number::New(env, got));
+  result.Set("exitCode", Napi::Number::New(env, got > 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1));
+  result.Set("signal", Napi::Number::New(env, got > 0 && WIFSIGNALED(status) ? WTERMSIG(status) : 0));
+  return result;
+}
+
+Napi::Value PidfdOpen(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  long fd = syscall(SYS_pidfd_open, info[0].As<Napi::Number>().Int32Value(), 0);
+  if (fd < 0) return ThrowErrno(env, "pidfd_open", errno);
+  fcntl((int)fd, F_SETFD, FD_CLOEXEC);
+  return Napi::Number::New(env, (double)fd);
+}
+
+Napi::Value PidfdSendSignal(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  int sig = info[1].As<Napi::Number>().Int32Value();
+  if (syscall(SYS_pidfd_send_signal, fd, sig, nullptr, 0) < 0) return ThrowErrno(env, "pidfd_send_signal", errno);
+  return env.Undefined();
+}
+
+// Waits in the thread pool until the pidfd becomes readable (the process exited).
+class PidfdWaiter : public Napi::AsyncWorker {
+ public:
+  PidfdWaiter(Napi::Env env, int fd) : Napi::AsyncWorker(env), fd_(fd), deferred_(Napi::Promise::Deferred::New(env)) {}
+  Napi::Promise Promise() { return deferred_.Promise(); }
+  void Execute() override {
+    struct pollfd p = {fd_, POLLIN, 0};
+    while (poll(&p, 1, -1) < 0 && errno == EINTR) {}
+  }
+  void OnOK() override { deferred_.Resolve(Env().Undefined()); }
+  void OnError(const Napi::Error &e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  int fd_;
+  Napi::Promise::Deferred deferred_;
+};
+
+Napi::Value PidfdWait(const Napi::CallbackInfo &info) {
+  auto *worker = new PidfdWaiter(info.Env(), info[0].As<Napi::Number>().Int32Value());
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
+Napi::Value Flock(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  int op = (info[1].ToBoolean().Value() ? LOCK_EX : LOCK_SH) | (info[2].ToBoolean().Value() ? LOCK_NB : 0);
+  int rc;
+  do rc = flock(fd, op);
+  while (rc < 0 && errno == EINTR);
+  if (rc < 0 && errno == EWOULDBLOCK) return Napi::Boolean::New(env, false);
+  if (rc < 0) return ThrowErrno(env, "flock", errno);
+  return Napi::Boolean::New(env, true);
+}
+
+Napi::Value Mkfifo(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  if (mkfifo(path.c_str(), (mode_t)info[1].As<Napi::Number>().Uint32Value()) < 0)
+    return ThrowErrno(env, "mkfifo " + path, errno);
+  return env.Undefined();
+}
+
+Napi::Value NamespaceType(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ThrowErrno(env, path, errno);
+  int type = ioctl(fd, NS_GET_NSTYPE);
+  int err = errno;
+  close(fd);
+  if (type < 0) return ThrowErrno(env, path + " is not a namespace file", err);
+  return Napi::Number::New(env, type);
+}
+
+Napi::Value SetChildSubreaper(const Napi::CallbackInfo &info) {
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) return ThrowErrno(info.Env(), "PR_SET_CHILD_SUBREAPER", errno);
+  return info.Env().Undefined();
+}
+
+Napi::Value Close(const Napi::CallbackInfo &info) {
+  close(info[0].As<Napi::Number>().Int32Value());
+  return info.Env().Undefined();
+}
+
+// Waits until no process has the fifo open for reading any more (the init exec'd or died):
+// poll reports POLLERR on a write end without readers. true when that happened in time.
+Napi::Value WaitFifoReadersGone(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  struct pollfd p = {info[0].As<Napi::Number>().Int32Value(), 0, 0};
+  int timeout = info[1].As<Napi::Number>().Int32Value();
+  int ready;
+  do ready = poll(&p, 1, timeout);
+  while (ready < 0 && errno == EINTR);
+  if (ready < 0) return ThrowErrno(env, "poll exec fifo", errno);
+  return Napi::Boolean::New(env, ready > 0);
+}
+
+Napi::Value ErrnoText(const Napi::CallbackInfo &info) {
+  return Napi::String::New(info.Env(), ErrnoName(info[0].As<Napi::Number>().Int32Value()));
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("spawnInit", Napi::Function::New(env, SpawnInit));
+  exports.Set("syncRecv", Napi::Function::New(env, SyncRecv));
+  exports.Set("syncSend", Napi::Function::New(env, SyncSend));
+  exports.Set("waitpid", Napi::Function::New(env, WaitPid));
+  exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen));
+  exports.Set("pidfdSendSignal", Napi::Function::New(env, PidfdSendSignal));
+  exports.Set("pidfdWait", Napi::Function::New(env, PidfdWait));
+  exports.Set("flock", Napi::Function::New(env, Flock));
+  exports.Set("mkfifo", Napi::Function::New(env, Mkfifo));
+  exports.Set("namespaceType", Napi::Function::New(env, NamespaceType));
+  exports.Set("setChildSubreaper", Napi::Function::New(env, SetChildSubreaper));
+  exports.Set("close", Napi::Function::New(env, Close));
+  exports.Set("waitFifoReadersGone", Napi::Function::New(env, WaitFifoReadersGone));
+  exports.Set("errnoText", Napi::Function::New(env, ErrnoText));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(husk_addon, Init)

@@ -1,0 +1,153 @@
+/* The container side, from clone3 to execve.
+ *
+ *   husk (Node) --clone3--> stage 1: joins namespaces, creates the user namespace (the parent
+ *                           writes its maps), unshares the rest, then clones the init with
+ *                           CLONE_PARENT and exits.
+ *                           stage 2 = the init: pid 1 of a new pid namespace, sibling of
+ *                           stage 1, child of husk (so `run` can wait for it; when husk exits
+ *                           it goes to husk's subreaper: containerd's shim, conmon).
+ *
+ * Two stages because a pid or time namespace only applies to children of the process that
+ * unshares it, and because joins must come before the new namespaces are made (a joined user
+ * namespace owns them). Both stages run only async-signal-safe code: Node is multithreaded and
+ * any lock another thread held at clone time stays held forever here. */
+#include "clone.h"
+#include "devices.h"
+#include "mounts.h"
+#include "namespaces.h"
+#include "process.h"
+#include "sync.h"
+#include "util.h"
+
+#include <errno.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+#define FAIL(plan, step, err, detail) husk_child_fail((plan)->sync_fd, (step), (err), (detail))
+
+static long raw_clone3(uint64_t flags, int cgroup_fd) {
+  struct clone_args args;
+  memset(&args, 0, sizeof args);
+  args.flags = flags;
+  /* clone3 refuses an exit signal with CLONE_PARENT: the kernel gives the init stage 1's own
+   * (SIGCHLD), so husk is notified as for any child. */
+  args.exit_signal = (flags & CLONE_PARENT) ? 0 : SIGCHLD;
+  if (flags & CLONE_INTO_CGROUP) args.cgroup = (uint64_t)cgroup_fd;
+  return syscall(SYS_clone3, &args, sizeof args);
+}
+
+/* Node's signal handlers would run Node code here; the container starts with the defaults. */
+static void reset_signal_dispositions(void) {
+  struct sigaction dfl;
+  memset(&dfl, 0, sizeof dfl);
+  dfl.sa_handler = SIG_DFL;
+  for (int sig = 1; sig < NSIG; sig++) {
+    if (sig == SIGKILL || sig == SIGSTOP) continue;
+    sigaction(sig, &dfl, NULL); /* glibc-internal signals refuse with EINVAL: fine */
+  }
+}
+
+static void wait_for_go(struct husk_plan *plan, char *payload, size_t capacity) {
+  struct husk_sync_msg msg;
+  int rc = husk_sync_recv(plan->sync_fd, &msg, payload, capacity);
+  if (rc < 0) FAIL(plan, STEP_SYNC, rc, -1);
+  if (msg.type != SYNC_GO) _exit(1); /* the parent gave up on us */
+}
+
+static void run_init(struct husk_plan *plan) __attribute__((noreturn));
+
+static void run_stage1(struct husk_plan *plan) __attribute__((noreturn));
+static void run_stage1(struct husk_plan *plan) {
+  reset_signal_dispositions();
+  /* The parent moves us into the container's cgroups first (cgroup v1 has no CLONE_INTO_CGROUP),
+   * so that everything below, and the init, is accounted there from its first instruction. */
+  wait_for_go(plan, NULL, 0);
+  husk_join_namespaces(plan);
+  if (plan->new_user_namespace) husk_enter_new_user_namespace(plan);
+  husk_unshare_namespaces(plan);
+
+  long init_pid = raw_clone3(CLONE_PARENT, -1);
+  if (init_pid < 0) FAIL(plan, STEP_CLONE_INIT, errno, -1);
+  if (init_pid == 0) run_init(plan);
+  husk_sync_send(plan->sync_fd, SYNC_INIT_PID, (int)init_pid, 0, -1);
+  _exit(0);
+}
+
+static void run_init(struct husk_plan *plan) {
+  /* Setup creates files with exact modes; the process's own umask is set just before exec. */
+  umask(0);
+  int root_fd = husk_prepare_rootfs(plan);
+  husk_mount_all(plan, root_fd);
+  husk_create_devices(plan, root_fd);
+
+  /* prestart and createRuntime hooks run in husk, now, in the runtime's namespaces. */
+  if (husk_sync_send(plan->sync_fd, SYNC_RUNTIME_HOOKS, 0, 0, -1) < 0) _exit(1);
+  wait_for_go(plan, plan->payload, plan->payload_capacity);
+  int failed = -1;
+  int rc = husk_run_child_hooks(plan, plan->create_container_hooks, plan->n_create_container_hooks, &failed);
+  if (rc < 0) FAIL(plan, STEP_CREATE_CONTAINER_HOOK, rc, failed);
+
+  husk_enter_rootfs(plan, root_fd);
+  husk_finish_rootfs(plan);
+  husk_set_identity(plan);
+  husk_prepare_process(plan);
+  husk_prepare_fds(plan);
+  if (husk_sync_send(plan->sync_fd, SYNC_READY, 0, 0, -1) < 0) _exit(1);
+  close(plan->sync_fd);
+
+  husk_wait_for_start(plan);
+  rc = husk_run_child_hooks(plan, plan->start_container_hooks, plan->n_start_container_hooks, &failed);
+  if (rc < 0) {
+    static const char text[] = "husk: a startContainer hook failed; the container stops\n";
+    husk_write_all(2, text, sizeof text - 1);
+    _exit(1);
+  }
+  husk_exec(plan);
+}
+
+static void close_plan_fds(struct husk_plan *plan) {
+  for (int i = 0; i < plan->n_joins; i++)
+    if (plan->joins[i].fd >= 0) close(plan->joins[i].fd);
+  if (plan->exec_fifo_fd >= 0) close(plan->exec_fifo_fd);
+}
+
+int husk_spawn_init(struct husk_plan *plan, pid_t *stage1_pid, int *sync_fd) {
+  int pair[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) {
+    int rc = husk_neg_errno();
+    close_plan_fds(plan);
+    return rc;
+  }
+  /* Keep our own fds clear of the range the caller asked to preserve (3 .. 3+N-1). */
+  int floor = 3 + plan->preserve_fds;
+  pair[0] = husk_move_fd_above(pair[0], floor);
+  pair[1] = husk_move_fd_above(pair[1], floor);
+  plan->sync_fd = pair[1];
+
+  uint64_t flags = plan->cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0;
+  long pid = raw_clone3(flags, plan->cgroup_fd);
+  if (pid == 0) {
+    close(pair[0]);
+    run_stage1(plan);
+  }
+  int rc = pid < 0 ? husk_neg_errno() : 0;
+  close(pair[1]);
+  close_plan_fds(plan);
+  if (rc < 0) {
+    close(pair[0]);
+    return rc;
+  }
+  *stage1_pid = (pid_t)pid;
+  *sync_fd = pair[0];
+  return 0;
+}

@@ -1,0 +1,117 @@
+/* The resolved launch plan, copied from the JavaScript LaunchPlan (src/linux/plan.ts) by
+ * binding.cc before clone3. Everything here is allocated in the parent, so the container side
+ * only reads memory it already has: it never allocates. */
+#ifndef HUSK_PLAN_H
+#define HUSK_PLAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct husk_join {
+  int clone_flag;   /* CLONE_NEW* of the namespace */
+  char *path;
+  int fd;           /* opened by the parent before clone */
+};
+
+struct husk_mount {
+  char *source;
+  char *destination; /* absolute container path */
+  char *fstype;      /* NULL for binds */
+  char *data;        /* NULL for none */
+  unsigned long flags;
+  unsigned long remount_flags;
+  unsigned long *propagation;
+  int n_propagation;
+  uint64_t rec_attr_set;
+  uint64_t rec_attr_clear;
+  int destination_is_file;
+};
+
+struct husk_device {
+  char *path;        /* absolute container path */
+  mode_t mode;       /* S_IF* | permissions */
+  unsigned int major, minor;
+  uid_t uid;
+  gid_t gid;
+  char *bind_from;   /* NULL: mknod */
+};
+
+struct husk_symlink {
+  char *target;
+  char *path;
+};
+
+struct husk_rlimit {
+  int resource;
+  uint64_t soft, hard;
+};
+
+struct husk_hook {
+  char *path;
+  char **argv;       /* NULL-terminated */
+  char **envp;       /* NULL-terminated */
+  int timeout_seconds; /* 0: none */
+};
+
+struct husk_time_offsets {
+  int64_t monotonic_secs, monotonic_nanosecs;
+  int64_t boottime_secs, boottime_nanosecs;
+};
+
+struct husk_plan {
+  /* namespaces */
+  int new_namespace_flags;  /* CLONE_NEW* except CLONE_NEWUSER */
+  int new_user_namespace;
+  struct husk_join *joins;
+  int n_joins;
+  int has_time_offsets;
+  struct husk_time_offsets time_offsets;
+  int cgroup_fd;            /* v2 cgroup dir for CLONE_INTO_CGROUP, or -1 */
+
+  /* filesystem */
+  char *rootfs;
+  unsigned long rootfs_propagation;
+  int readonly_root;
+  int no_pivot;
+  struct husk_mount *mounts;
+  int n_mounts;
+  struct husk_device *devices;
+  int n_devices;
+  struct husk_symlink *symlinks;
+  int n_symlinks;
+  char **masked_paths;
+  int n_masked_paths;
+  char **readonly_paths;
+  int n_readonly_paths;
+  char *hostname;           /* NULL: unchanged */
+  char *domainname;
+
+  /* process */
+  char **argv;
+  char **envp;
+  char *cwd;
+  uid_t uid;
+  gid_t gid;
+  gid_t *additional_gids;
+  int n_additional_gids;
+  int umask;                /* -1: unchanged */
+  struct husk_rlimit *rlimits;
+  int n_rlimits;
+  int preserve_fds;
+  int exec_fifo_fd;         /* -1: do not wait for start */
+  int new_session;
+  struct husk_hook *create_container_hooks;
+  int n_create_container_hooks;
+  struct husk_hook *start_container_hooks;
+  int n_start_container_hooks;
+
+  /* scratch, allocated by the parent so the child never allocates */
+  int sync_fd;
+  char *payload;            /* state JSON received from the parent, NUL-terminated */
+  size_t payload_capacity;
+  char *exec_path;          /* resolved program path, PATH_MAX */
+  char *scratch;            /* PATH_MAX * 2 bytes for path building */
+};
+
+#endif

@@ -1,0 +1,19 @@
+#ifndef HUSK_PROCESS_H
+#define HUSK_PROCESS_H
+
+#include "plan.h"
+
+/* hostname, domainname */
+void husk_set_identity(struct husk_plan *plan);
+/* rlimits, session, groups/gid/uid, umask, cwd; resolves the program through PATH. */
+void husk_prepare_process(struct husk_plan *plan);
+/* stdio survives execve; preserved fds stay; everything else closes at execve. */
+void husk_prepare_fds(struct husk_plan *plan);
+/* Block until `start` writes to the exec fifo; the payload after the first byte is the state JSON. */
+void husk_wait_for_start(struct husk_plan *plan);
+/* Run hooks from the container side (createContainer, startContainer). 0 or -errno, *failed = index. */
+int husk_run_child_hooks(struct husk_plan *plan, struct husk_hook *hooks, int n, int *failed);
+/* execve the program. Never returns. */
+void husk_exec(struct husk_plan *plan) __attribute__((noreturn));
+
+#endif

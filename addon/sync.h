@@ -1,0 +1,75 @@
+/* The sync socket protocol between husk (parent) and the container side (child).
+ * SOCK_SEQPACKET: one send is one message; a message is `struct husk_sync_msg` optionally
+ * followed by a payload (the container state JSON that hooks read on stdin). */
+#ifndef HUSK_SYNC_H
+#define HUSK_SYNC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum husk_sync_type {
+  SYNC_EOF = 0,            /* the other side closed the socket */
+  SYNC_GO = 1,             /* parent -> child: carry on (payload: state JSON, optional) */
+  SYNC_USERNS_READY = 2,   /* child -> parent: write uid/gid maps of pid `value` */
+  SYNC_INIT_PID = 3,       /* child -> parent: the init's pid is `value` */
+  SYNC_RUNTIME_HOOKS = 4,  /* child -> parent: mounts done; run prestart/createRuntime, then GO */
+  SYNC_READY = 5,          /* child -> parent: set up, waiting for start */
+  SYNC_ERROR = 6,          /* child -> parent: step `value` failed with `error` on item `detail` */
+};
+
+/* Steps of the container side, for error reports. Keep in step with src/lifecycle/child-steps.ts. */
+enum husk_step {
+  STEP_SYNC = 1,
+  STEP_SIGNALS,
+  STEP_SETNS,
+  STEP_UNSHARE_USER,
+  STEP_BECOME_ROOT,
+  STEP_UNSHARE,
+  STEP_TIME_OFFSETS,
+  STEP_CLONE_INIT,
+  STEP_ROOT_PROPAGATION,
+  STEP_ROOTFS_BIND,
+  STEP_ROOTFS_OPEN,
+  STEP_MOUNT_DESTINATION,
+  STEP_MOUNT,
+  STEP_MOUNT_REMOUNT,
+  STEP_MOUNT_PROPAGATION,
+  STEP_MOUNT_SETATTR,
+  STEP_DEVICE,
+  STEP_SYMLINK,
+  STEP_CREATE_CONTAINER_HOOK,
+  STEP_PIVOT_ROOT,
+  STEP_READONLY_ROOT,
+  STEP_MASK_PATH,
+  STEP_READONLY_PATH,
+  STEP_HOSTNAME,
+  STEP_DOMAINNAME,
+  STEP_RLIMIT,
+  STEP_SETSID,
+  STEP_SETGROUPS,
+  STEP_SETGID,
+  STEP_SETUID,
+  STEP_UMASK,
+  STEP_CWD,
+  STEP_EXEC_LOOKUP,
+  STEP_FDS,
+  STEP_WAIT_START,
+  STEP_START_CONTAINER_HOOK,
+  STEP_EXEC,
+};
+
+struct husk_sync_msg {
+  int32_t type;
+  int32_t value;
+  int32_t error;
+  int32_t detail;
+};
+
+/* Child side: async-signal-safe. Return 0 or -errno. */
+int husk_sync_send(int fd, int type, int value, int error, int detail);
+/* Receive a message; payload (if any) is copied NUL-terminated into buf (capacity cap). */
+int husk_sync_recv(int fd, struct husk_sync_msg *msg, char *buf, size_t cap);
+/* Report a failed step and exit the child. Never returns. */
+void husk_child_fail(int sync_fd, int step, int error, int detail) __attribute__((noreturn));
+
+#endif

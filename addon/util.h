@@ -1,0 +1,22 @@
+/* Small async-signal-safe helpers for the container side: no malloc, no stdio, no locks. */
+#ifndef HUSK_UTIL_H
+#define HUSK_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Write all of buf, retrying on EINTR and short writes. 0 or -errno. */
+int husk_write_all(int fd, const void *buf, size_t len);
+/* Decimal text of v into out (capacity >= 24); returns the length. */
+size_t husk_format_i64(char *out, int64_t v);
+/* Bounded string copy/append; return -ENAMETOOLONG when it does not fit. */
+int husk_copy(char *dst, size_t cap, const char *src);
+int husk_append(char *dst, size_t cap, const char *src);
+/* "/proc/self/fd/<fd>" into out (capacity >= 32). */
+void husk_fd_path(char *out, int fd);
+/* Move fd to the lowest free number >= min_fd, close-on-exec; returns the new fd or -errno. */
+int husk_move_fd_above(int fd, int min_fd);
+/* Current errno as a negative value. */
+int husk_neg_errno(void);
+
+#endif

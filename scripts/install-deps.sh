@@ -1,0 +1,25 @@
+#!/bin/sh
+# Installs what building and testing husk needs on a Debian machine, as root. Idempotent: only
+# missing packages are installed, so a machine that has them pays one dpkg query.
+set -eu
+
+# build: libseccomp for seccomp-bpf; the OCI schemas; tests: a static busybox for the rootfs,
+# runc as the reference, uidmap for user-namespace tests, iproute2 for netns tests.
+PACKAGES="build-essential python3 libseccomp-dev pkg-config golang-github-opencontainers-specs-dev busybox-static runc uidmap iproute2 procps util-linux"
+
+missing=""
+for pkg in $PACKAGES; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing="$missing $pkg"
+done
+
+if [ -n "$missing" ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "husk: missing Debian packages:$missing (run as root to install them)" >&2
+    exit 1
+  fi
+  echo "installing:$missing"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  # shellcheck disable=SC2086
+  apt-get install -y -q --no-install-recommends $missing
+fi

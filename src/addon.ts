@@ -1,0 +1,75 @@
+// Typed access to the N-API addon (addon/binding.cc). Every syscall husk makes that Node cannot
+// make itself goes through here. Loaded lazily: subcommands that need no syscall never pay for it.
+import type { LaunchPlan } from './linux/plan';
+import * as path from 'path';
+
+/** A message from the container side over the sync socket (addon/sync.h). */
+export interface SyncMessage {
+  /** One of SyncType. */
+  type: number;
+  /** MSG_INIT_PID: the init's host pid. MSG_ERROR: the failed step (ChildStep). */
+  value: number;
+  /** MSG_ERROR: errno of the failed syscall. */
+  errno: number;
+  /** MSG_ERROR: index into the plan's list that the step worked on (mount index, device index...), or -1. */
+  detail: number;
+}
+
+export interface SpawnedInit {
+  /** pid of the first-stage child (in husk's pid namespace); reaped by waitStage1. */
+  stage1Pid: number;
+  /** Parent end of the sync socket. */
+  syncFd: number;
+}
+
+export interface Addon {
+  /** clone3 the first stage with the plan copied into C memory. Throws on clone failure. */
+  spawnInit(plan: LaunchPlan): SpawnedInit;
+  /** Wait (blocking, up to timeoutMs; -1 forever) for the next message. type 0 (EOF) when the child closed the socket. */
+  syncRecv(fd: number, timeoutMs: number): SyncMessage;
+  /** Send a message to the child; `payload` (e.g. state JSON for hooks) follows a GO. */
+  syncSend(fd: number, type: number, payload?: string): void;
+  /** waitpid(pid, flags). Returns { pid, status } (pid 0 with WNOHANG and no change), or throws. */
+  waitpid(pid: number, flags: number): { pid: number; exitCode: number; signal: number };
+  /** pidfd_open(pid, 0). */
+  pidfdOpen(pid: number): number;
+  /** pidfd_send_signal(pidfd, sig). Throws ESRCH if gone. */
+  pidfdSendSignal(pidfd: number, signal: number): void;
+  /** Resolves when the process behind pidfd exits (poll in the thread pool). */
+  pidfdWait(pidfd: number): Promise<void>;
+  /** flock(fd, LOCK_EX|LOCK_SH [|LOCK_NB]); returns false when LOCK_NB and held elsewhere. */
+  flock(fd: number, exclusive: boolean, nonBlocking: boolean): boolean;
+  /** mkfifo(path, mode). */
+  mkfifo(path: string, mode: number): void;
+  /** ioctl(NS_GET_NSTYPE) on a namespace file: a CLONE_NEW* value. Throws if it is no namespace file. */
+  namespaceType(path: string): number;
+  /** prctl(PR_SET_CHILD_SUBREAPER, 1). */
+  setChildSubreaper(): void;
+  /** Wait until the fifo behind this write-end fd has no reader (the init exec'd or died); false on timeout. */
+  waitFifoReadersGone(fd: number, timeoutMs: number): boolean;
+  /** close(fd) ignoring errors. */
+  close(fd: number): void;
+  /** Human text for an errno number ("EPERM: Operation not permitted"). */
+  errnoText(errno: number): string;
+}
+
+let loaded: Addon | undefined;
+
+export function addon(): Addon {
+  if (!loaded) {
+    // build/Release is where node-gyp puts it; HUSK_ADDON overrides for a relocated install.
+    const file = process.env.HUSK_ADDON ?? path.join(__dirname, addonRelativePath());
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    loaded = require(file) as Addon;
+  }
+  return loaded;
+}
+
+/** Where the addon sits relative to the compiled JS (build/ts/src or a bundled build/husk.js). */
+function addonRelativePath(): string {
+  return __dirname.endsWith(path.join('build', 'ts', 'src'))
+    ? '../../Release/husk_addon.node'
+    : __dirname.endsWith('build')
+      ? 'Release/husk_addon.node'
+      : '../../Release/husk_addon.node';
+}

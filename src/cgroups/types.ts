@@ -1,0 +1,66 @@
+// The one interface every cgroup implementation (v1, v2, hybrid) offers to the lifecycle code.
+import type { DeviceCgroupRule, Resources } from '../spec/types';
+import type { CgroupMode } from './host';
+
+/**
+ * What husk stores in state.json so that later commands (start, kill, pause, delete) can find and
+ * clean up the cgroup without re-reading the config or re-probing the host.
+ */
+export interface CgroupRecord {
+  mode: CgroupMode;
+  /**
+   * The container's cgroup directory per hierarchy. v1 keys name the hierarchy's controllers as
+   * /proc/self/cgroup does ("cpu,cpuacct", "memory", "name=systemd"); "" is the cgroup2 hierarchy
+   * (pure v2, or the controller-less unified hierarchy of a hybrid host).
+   */
+  paths: Record<string, string>;
+  /** Directories husk created, parents before children. destroy() removes these and nothing else. */
+  created: string[];
+}
+
+export type Signal = NodeJS.Signals | number;
+
+export interface Cgroup {
+  readonly mode: CgroupMode;
+  /** See CgroupRecord.paths. */
+  readonly paths: Readonly<Record<string, string>>;
+  /**
+   * The cgroup2 directory, to open for clone3's CLONE_INTO_CGROUP; undefined on pure v1 hosts.
+   * On hybrid hosts that only covers the unified hierarchy: call addProcess as well.
+   */
+  readonly unifiedPath: string | undefined;
+
+  /**
+   * Make the directories (recording which ones did not exist), and prepare them to receive
+   * processes. Refuses a pre-existing cgroup that already holds processes. On failure removes
+   * what it created and throws.
+   */
+  create(): void;
+  /** Write `pid` into cgroup.procs in every hierarchy. */
+  addProcess(pid: number): void;
+  /** Apply linux.resources (pids.limit, memory.limit, cpu shares/quota/period so far). */
+  applyResources(resources: Resources | undefined): void;
+  /** Apply device cgroup rules in order (v1 devices controller; v2 needs eBPF: not supported yet). */
+  applyDeviceRules(rules: DeviceCgroupRule[]): void;
+  /** Processes in the cgroup and its sub-cgroups, as pids of husk's pid namespace. */
+  pids(): number[];
+  /**
+   * Send `signal` (default SIGKILL) to every process in the cgroup. The cgroup is frozen while
+   * the list is taken and signalled, so nothing forks past the list. For SIGKILL this repeats until
+   * the cgroup is empty (HuskError after ~10 s); other signals are sent once.
+   */
+  killAll(signal?: Signal): void;
+  /** Freeze every process; returns once the kernel reports the cgroup frozen. */
+  freeze(): void;
+  thaw(): void;
+  /** True only when the freezer reports FROZEN (false when there is no freezer or no cgroup). */
+  isFrozen(): boolean;
+  /** Whether the cgroup directories still exist. */
+  exists(): boolean;
+  /**
+   * Remove the directories husk created, deepest first (with sub-cgroups the container made inside
+   * them), retrying EBUSY while exiting tasks drain. Never removes a directory it did not create.
+   */
+  destroy(): void;
+  toRecord(): CgroupRecord;
+}

@@ -1,0 +1,131 @@
+// cgroup v2: one unified hierarchy; the container has one directory.
+import * as fs from 'fs';
+import * as path from 'path';
+import { HuskError } from '../errors';
+import type { DeviceCgroupRule, Resources } from '../spec/types';
+import { CgroupBase } from './base';
+import { CgroupWriteError, readCgroupFile, sleepSync, writeCgroupFile } from './files';
+import { UNIFIED_KEY } from './host';
+import { assertResourcesSupported, v2ResourceWrites } from './resources';
+
+const FREEZE_TIMEOUT_MS = 10_000;
+
+export class V2Cgroup extends CgroupBase {
+  get unifiedPath(): string | undefined {
+    return this.paths[UNIFIED_KEY];
+  }
+
+  /** The container's cgroup2 directory. */
+  get directory(): string {
+    const dir = this.paths[UNIFIED_KEY];
+    if (dir === undefined) throw new HuskError('internal error: cgroup v2 record without a unified path');
+    return dir;
+  }
+
+  canFreeze(): boolean {
+    return true;
+  }
+
+  /** Write 1 to cgroup.freeze, then wait until cgroup.events says "frozen 1" (Linux 5.2+). */
+  freeze(): void {
+    const dir = this.directory;
+    writeCgroupFile(dir, 'cgroup.freeze', '1');
+    const deadline = Date.now() + FREEZE_TIMEOUT_MS;
+    let delayMs = 1;
+    while (!this.isFrozen()) {
+      if (Date.now() > deadline) {
+        writeCgroupFile(dir, 'cgroup.freeze', '0');
+        throw new HuskError(`cgroup ${dir} did not freeze within ${FREEZE_TIMEOUT_MS / 1000}s`);
+      }
+      sleepSync(delayMs);
+      delayMs = Math.min(delayMs * 2, 50);
+    }
+  }
+
+  thaw(): void {
+    writeCgroupFile(this.directory, 'cgroup.freeze', '0');
+  }
+
+  isFrozen(): boolean {
+    const events = readCgroupFile(this.directory, 'cgroup.events');
+    if (events !== undefined) return /^frozen 1$/m.test(events);
+    return (readCgroupFile(this.directory, 'cgroup.freeze') ?? '').trim() === '1';
+  }
+
+  applyResources(resources: Resources | undefined): void {
+    if (!resources) return;
+    assertResourcesSupported(resources);
+    for (const write of v2ResourceWrites(resources)) {
+      try {
+        writeCgroupFile(this.directory, write.file, write.value);
+      } catch (err) {
+        if (err instanceof CgroupWriteError && err.errno === 'ENOENT') {
+          // The file exists only when the parent enabled the controller in cgroup.subtree_control.
+          throw new HuskError(
+            `linux.resources needs the ${write.controller} controller for ${write.file}, but it is not enabled for ${this.directory} (see cgroup.subtree_control of its parent)`,
+          );
+        }
+        throw err;
+      }
+    }
+  }
+
+  applyDeviceRules(rules: DeviceCgroupRule[]): void {
+    if (rules.length === 0) return;
+    // cgroup v2 has no devices files: device access is an eBPF program attached to the cgroup.
+    throw new HuskError('linux.resources.devices on cgroup v2 (an eBPF device filter) is not supported yet');
+  }
+
+  protected processListingDir(): string {
+    return this.directory;
+  }
+
+  /** cgroup.kill (Linux 5.14+) SIGKILLs the whole subtree at once, with no race against fork. */
+  protected killWithCgroupKill(): boolean {
+    return writeCgroupKill(this.directory);
+  }
+
+  /**
+   * Enable every available controller in the cgroups above the container's, from the hierarchy
+   * root down, as runc does: a v2 cgroup only gets a controller's files (pids.max, memory.max...)
+   * when its parent lists the controller in cgroup.subtree_control. This fails (EBUSY) in a
+   * parent that holds processes itself — for example husk's own cgroup when cgroupsPath is
+   * relative — and like runc we ignore that here: applyResources then names the missing
+   * controller if one is actually needed.
+   */
+  protected prepareCreated(key: string, dir: string): void {
+    const root = this.mountPoints[key];
+    if (root === undefined) return;
+    const ancestors: string[] = [];
+    for (let current = path.dirname(dir); current.startsWith(root); current = path.dirname(current)) {
+      ancestors.unshift(current);
+      if (current === root) break;
+    }
+    for (const ancestor of ancestors) enableAvailableControllers(ancestor);
+  }
+}
+
+function enableAvailableControllers(dir: string): void {
+  const available = words(readCgroupFile(dir, 'cgroup.controllers'));
+  const enabled = new Set(words(readCgroupFile(dir, 'cgroup.subtree_control')));
+  for (const controller of available) {
+    if (enabled.has(controller)) continue;
+    try {
+      writeCgroupFile(dir, 'cgroup.subtree_control', `+${controller}`);
+    } catch {
+      // See prepareCreated: a missing controller is reported when a limit needs it.
+    }
+  }
+}
+
+function words(text: string | undefined): string[] {
+  return (text ?? '').split(/\s+/).filter((w) => w !== '');
+}
+
+/** Write 1 to dir/cgroup.kill; false when the kernel has no cgroup.kill (before 5.14). */
+export function writeCgroupKill(dir: string): boolean {
+  // cgroup.kill is write-only (reading it fails with EINVAL), so test for it by name.
+  if (!fs.existsSync(path.join(dir, 'cgroup.kill'))) return false;
+  writeCgroupFile(dir, 'cgroup.kill', '1');
+  return true;
+}

@@ -1,0 +1,35 @@
+import type { Argv } from 'yargs';
+import { globalOptionsFrom } from './context';
+
+export const containerOptions = {
+  bundle: { alias: 'b', type: 'string', default: '.', describe: 'path to the root of the bundle directory' },
+  'console-socket': { type: 'string', describe: 'unix socket that receives the pty master fd (with process.terminal)' },
+  'pid-file': { type: 'string', describe: 'file to write the init process id to' },
+  'no-pivot': { type: 'boolean', default: false, describe: 'do not use pivot_root (for a rootfs on ramfs)' },
+  'no-new-keyring': { type: 'boolean', default: false, describe: 'do not create a new session keyring' },
+  'preserve-fds': { type: 'number', default: 0, describe: 'pass N additional fds (3 .. 3+N-1) to the container' },
+} as const;
+
+export function containerOptionsFrom(argv: Record<string, unknown>) {
+  return {
+    id: String(argv['container-id']),
+    bundle: String(argv.bundle ?? '.'),
+    consoleSocket: argv['console-socket'] ? String(argv['console-socket']) : undefined,
+    pidFile: argv['pid-file'] ? String(argv['pid-file']) : undefined,
+    noPivot: Boolean(argv['no-pivot']),
+    noNewKeyring: Boolean(argv['no-new-keyring']),
+    preserveFds: Number(argv['preserve-fds'] ?? 0),
+  };
+}
+
+export function register(cli: Argv): Argv {
+  return cli.command(
+    'create <container-id>',
+    'create a container: its init waits in its namespaces until `start`',
+    (y) => y.positional('container-id', { type: 'string', describe: 'unique name of the container' }).options(containerOptions),
+    async (argv) => {
+      const { createContainer } = await import('../lifecycle/create');
+      await createContainer(globalOptionsFrom(argv), containerOptionsFrom(argv));
+    },
+  );
+}

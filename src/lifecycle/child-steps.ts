@@ -1,0 +1,118 @@
+// "The child reports, the parent explains": the container side sends {step, errno, detail};
+// this turns it into one sentence a user can act on. Step numbers mirror addon/sync.h.
+import type { LaunchPlan } from '../linux/plan';
+
+export const SyncType = {
+  EOF: 0,
+  GO: 1,
+  USERNS_READY: 2,
+  INIT_PID: 3,
+  RUNTIME_HOOKS: 4,
+  READY: 5,
+  ERROR: 6,
+  TIMEOUT: -1,
+} as const;
+
+/** Index = step number in addon/sync.h (enum husk_step, starting at 1). */
+const STEP_NAMES = [
+  '',
+  'talking to husk over the sync socket',
+  'resetting signal handlers',
+  'joining namespace',
+  'creating the user namespace',
+  'becoming root in the new user namespace (is container uid/gid 0 mapped?)',
+  'creating namespaces',
+  'writing time namespace offsets',
+  'cloning the container init',
+  'setting the propagation of /',
+  'bind-mounting the rootfs onto itself',
+  'opening the rootfs',
+  'creating mount destination',
+  'mounting',
+  'remounting bind mount with its options',
+  'setting mount propagation',
+  'setting recursive mount attributes',
+  'creating device',
+  'creating /dev symlink',
+  'running createContainer hook',
+  'entering the rootfs (pivot_root)',
+  'making the root filesystem read-only',
+  'masking path',
+  'making path read-only',
+  'setting the hostname',
+  'setting the domainname',
+  'setting rlimit',
+  'starting a new session',
+  'setting additional groups',
+  'setting gid',
+  'setting uid',
+  'setting umask',
+  'changing to the working directory',
+  'finding the program to run',
+  'preparing file descriptors',
+  'waiting for start',
+  'running startContainer hook',
+  'executing the program',
+] as const;
+
+export const Step = Object.fromEntries(STEP_NAMES.map((name, index) => [name, index]));
+
+function errnoName(errno: number, describe: (errno: number) => string): string {
+  return describe(errno);
+}
+
+/** What the failed step was working on, in the config's terms. */
+function subject(step: number, detail: number, plan: LaunchPlan): string {
+  const name = STEP_NAMES[step] ?? '';
+  if (detail < 0) {
+    if (name.startsWith('changing to the working')) return ` ${plan.cwd}`;
+    if (name.startsWith('finding the program')) return ` '${plan.args[0]}' (PATH inside the container: ${pathOf(plan)})`;
+    if (name.startsWith('setting uid')) return ` ${plan.uid}`;
+    if (name.startsWith('setting gid')) return ` ${plan.gid}`;
+    if (name.startsWith('setting the hostname')) return ` '${plan.hostname}'`;
+    if (name.startsWith('bind-mounting the rootfs') || name.startsWith('opening the rootfs')) return ` ${plan.rootfs}`;
+    return '';
+  }
+  if (name.startsWith('joining namespace')) {
+    const join = plan.joins[detail];
+    return join ? ` ${join.path}` : '';
+  }
+  if (name.includes('mount') && !name.includes('rootfs') && plan.mounts[detail]) {
+    const m = plan.mounts[detail];
+    const what = m.fstype ? `${m.fstype} on ${m.destination}` : `${m.source} on ${m.destination}`;
+    return ` ${what} (mounts[${detail}])`;
+  }
+  if (name.startsWith('creating device') && plan.devices[detail]) return ` ${plan.devices[detail].path}`;
+  if (name.startsWith('creating /dev symlink') && plan.symlinks[detail]) return ` ${plan.symlinks[detail].path}`;
+  if (name.startsWith('masking path')) return ` ${plan.maskedPaths[detail] ?? ''}`;
+  if (name.startsWith('making path read-only')) return ` ${plan.readonlyPaths[detail] ?? ''}`;
+  if (name.startsWith('setting rlimit') && plan.rlimits[detail]) return ` process.rlimits[${detail}]`;
+  if (name.startsWith('running createContainer hook')) {
+    const hook = plan.createContainerHooks[detail];
+    return hook ? ` hooks.createContainer[${detail}] ${hook.path}` : '';
+  }
+  return '';
+}
+
+function pathOf(plan: LaunchPlan): string {
+  const entry = plan.env.find((e) => e.startsWith('PATH='));
+  return entry ? entry.slice(5) : '(not set)';
+}
+
+/**
+ * One line: "container init failed mounting proc on /proc (mounts[0]): EPERM: Operation not permitted".
+ */
+export function explainChildFailure(
+  step: number,
+  errno: number,
+  detail: number,
+  plan: LaunchPlan,
+  describeErrno: (errno: number) => string,
+): string {
+  const name = STEP_NAMES[step] ?? `step ${step}`;
+  let reason = errnoName(errno, describeErrno);
+  if (name.startsWith('running createContainer hook')) {
+    reason = errno === 110 /* ETIMEDOUT */ ? 'timed out' : errno === 125 /* ECANCELED */ ? 'exited non-zero' : reason;
+  }
+  return `container init failed ${name}${subject(step, detail, plan)}: ${reason}`;
+}

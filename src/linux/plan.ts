@@ -1,0 +1,140 @@
+// The LaunchPlan: everything the C addon needs to start a container init, fully resolved.
+//
+// TypeScript decides, C executes: every value here is already validated and translated to the
+// numbers the kernel wants (mount flags, clone flags, rlimit resource numbers). addon/binding.cc
+// copies this object into `struct husk_plan` (addon/plan.h) before clone3; the field names here
+// and there are the contract between the two halves. Keep them in step.
+
+/** A namespace the container joins by path. The addon opens `path` in the parent before clone. */
+export interface NamespaceJoin {
+  /** CLONE_NEW* constant of the namespace kind (e.g. 0x40000000 for network). */
+  cloneFlag: number;
+  /** Host path of the namespace file, e.g. /proc/1234/ns/net or /run/netns/x. */
+  path: string;
+}
+
+/** Offsets of a new time namespace (linux.timeOffsets). */
+export interface TimeOffsets {
+  monotonicSecs: number;
+  monotonicNanosecs: number;
+  boottimeSecs: number;
+  boottimeNanosecs: number;
+}
+
+/** One mount operation, in config order. Paths are container paths (absolute, inside rootfs). */
+export interface MountOp {
+  /** Host path for binds; the "device" argument of mount(2) otherwise (e.g. "proc", "tmpfs"). */
+  source: string;
+  /** Absolute path inside the container, resolved under rootfs without leaving it. */
+  destination: string;
+  /** Filesystem type; "" for binds. */
+  fstype: string;
+  /** mount(2) flags for the first mount call. Binds carry MS_BIND (| MS_REC for rbind). */
+  flags: number;
+  /** mount(2) data string (fs-specific options such as "mode=755,size=65536k"); "" for none. */
+  data: string;
+  /**
+   * Flags for a second `MS_REMOUNT | MS_BIND | remountFlags` call, 0 for none. A bind mount
+   * ignores ro/nosuid/nodev/noexec/atime flags on the first call, so they are applied here.
+   */
+  remountFlags: number;
+  /** Propagation flags (MS_SHARED, MS_SLAVE, MS_PRIVATE, MS_UNBINDABLE, each | MS_REC), applied in order. */
+  propagation: number[];
+  /** mount_setattr(2) attributes set recursively (rro, rnosuid, ...: MOUNT_ATTR_*), 0 for none. */
+  recursiveAttrSet: number;
+  /** mount_setattr(2) attributes cleared recursively (rrw, rsuid, ...), 0 for none. */
+  recursiveAttrClear: number;
+  /** What to create at the destination if missing: "dir" or "file" (binds of a regular file). */
+  destinationKind: 'dir' | 'file';
+}
+
+/** A device node to create in the container's /dev (or bind from the host inside a user namespace). */
+export interface DeviceNode {
+  /** Absolute path inside the container, e.g. /dev/null. */
+  path: string;
+  /** st_mode: file type bits (S_IFCHR, S_IFBLK, S_IFIFO) | permission bits. */
+  mode: number;
+  major: number;
+  minor: number;
+  uid: number;
+  gid: number;
+  /** Host path to bind-mount instead of mknod (used inside a user namespace, where mknod fails). */
+  bindFrom: string;
+}
+
+export interface Symlink {
+  /** What the link points to, e.g. /proc/self/fd. */
+  target: string;
+  /** Absolute path of the link inside the container, e.g. /dev/fd. */
+  path: string;
+}
+
+export interface Rlimit {
+  /** RLIMIT_* number. */
+  resource: number;
+  /** Soft and hard limits as decimal strings so that 2^64-1 (RLIM_INFINITY) survives JS numbers. */
+  soft: string;
+  hard: string;
+}
+
+/** A hook the container side runs itself (createContainer, startContainer). */
+export interface ChildHook {
+  path: string;
+  args: string[];
+  env: string[];
+  /** Seconds; 0 means no timeout. */
+  timeout: number;
+}
+
+export interface LaunchPlan {
+  // ---- namespaces ----
+  /** CLONE_NEW* flags (excluding CLONE_NEWUSER) of namespaces created new. */
+  newNamespaceFlags: number;
+  /** Create a new user namespace; the parent writes its maps when the child asks. */
+  newUserNamespace: boolean;
+  /** Namespaces joined by path, in the order to join them (user first). */
+  joins: NamespaceJoin[];
+  /** Offsets for a new time namespace, or null. */
+  timeOffsets: TimeOffsets | null;
+  /** Directory fd of a cgroup v2 cgroup for CLONE_INTO_CGROUP, or -1. */
+  cgroupFd: number;
+
+  // ---- filesystem ----
+  /** Absolute host path of the rootfs. */
+  rootfs: string;
+  /** Propagation applied to "/" (recursively) in the new mount namespace before any mount. */
+  rootfsPropagation: number;
+  readonlyRoot: boolean;
+  /** --no-pivot: MS_MOVE + chroot instead of pivot_root. */
+  noPivot: boolean;
+  mounts: MountOp[];
+  devices: DeviceNode[];
+  symlinks: Symlink[];
+  /** Paths masked over (issue: security). Files get /dev/null bound on them, dirs a read-only tmpfs. */
+  maskedPaths: string[];
+  readonlyPaths: string[];
+  /** "" = leave unchanged. */
+  hostname: string;
+  domainname: string;
+
+  // ---- process ----
+  /** args[0] as given; the child resolves it through PATH inside the container before signalling ready. */
+  args: string[];
+  env: string[];
+  cwd: string;
+  uid: number;
+  gid: number;
+  additionalGids: number[];
+  /** -1 = leave the inherited umask alone (runc: 0022 is the default it sets). */
+  umask: number;
+  rlimits: Rlimit[];
+  /** fds 3 .. 3+preserveFds-1 stay open in the container. */
+  preserveFds: number;
+  /** Host path of the exec fifo: the init blocks reading it until `start` writes a byte. "" = no wait. */
+  execFifo: string;
+  /** Whether the init gets a new session (setsid). */
+  newSession: boolean;
+
+  createContainerHooks: ChildHook[];
+  startContainerHooks: ChildHook[];
+}

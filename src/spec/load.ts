@@ -1,0 +1,89 @@
+// Reading a bundle's config.json and an `exec --process` file into validated, typed objects.
+// Cheap to import: the compiled schema validator is required on first validation only.
+
+import * as fs from 'fs';
+import * as path from 'path';
+import { HuskError, describeSystemError } from '../errors';
+import { parseJsonDocument } from './json-parse';
+import { findConfigWarnings } from './rules';
+import { Process, Spec } from './types';
+import { validateProcess, validateSpec } from './validate';
+
+export { validateSpec, validateProcess, findSpecProblems, findProcessProblems } from './validate';
+
+export const CONFIG_FILE_NAME = 'config.json';
+
+export interface LoadSpecOptions {
+  /** Called with each warning (e.g. a deprecated relative mount destination). Default: ignore. */
+  onWarning?: (message: string) => void;
+}
+
+/**
+ * Read, parse and validate `<bundleDir>/config.json`. Throws a HuskError with one line for a
+ * missing bundle or file, malformed JSON (with line:column), an unsupported ociVersion, or the
+ * first validation problem.
+ *
+ * Relative mount destinations (deprecated, runtime-spec: "relative to /") are made absolute in
+ * the returned Spec, so the rest of husk only ever sees absolute destinations.
+ */
+export function loadSpec(bundleDir: string, options: LoadSpecOptions = {}): Spec {
+  const configPath = path.join(bundleDir, CONFIG_FILE_NAME);
+  const text = readConfigText(bundleDir, configPath);
+  const spec = parseJsonDocument(text, configPath);
+  validateSpec(spec);
+  for (const warning of findConfigWarnings(spec)) options.onWarning?.(warning);
+  return withAbsoluteMountDestinations(spec);
+}
+
+/** Parse and validate a config held in a string (`source` names it in messages). */
+export function parseSpecJson(text: string, source: string): Spec {
+  const spec = parseJsonDocument(text, source);
+  validateSpec(spec);
+  return spec;
+}
+
+/**
+ * Parse and validate the process JSON given to `exec --process <file>` (runtime-spec's process
+ * object). `source` names the file in messages. Problems are reported with paths such as
+ * "process.args".
+ */
+export function parseProcessJson(text: string, source: string): Process {
+  const processDocument = parseJsonDocument(text, source);
+  validateProcess(processDocument);
+  return processDocument;
+}
+
+function readConfigText(bundleDir: string, configPath: string): string {
+  try {
+    return fs.readFileSync(configPath, 'utf8');
+  } catch (err) {
+    throw describeReadFailure(bundleDir, err as NodeJS.ErrnoException);
+  }
+}
+
+function describeReadFailure(bundleDir: string, err: NodeJS.ErrnoException): HuskError {
+  if (err.code === 'ENOENT' || err.code === 'ENOTDIR') {
+    const bundleState = statKind(bundleDir);
+    if (bundleState === 'missing') return new HuskError(`bundle ${bundleDir}: no such directory`);
+    if (bundleState === 'not a directory') return new HuskError(`bundle ${bundleDir}: not a directory`);
+    return new HuskError(`bundle ${bundleDir}: ${CONFIG_FILE_NAME} not found`);
+  }
+  if (err.code === 'EISDIR') return new HuskError(`bundle ${bundleDir}: ${CONFIG_FILE_NAME} is a directory, not a file`);
+  return new HuskError(`bundle ${bundleDir}: cannot read ${CONFIG_FILE_NAME}: ${describeSystemError(err)}`);
+}
+
+function statKind(file: string): 'missing' | 'not a directory' | 'directory' {
+  try {
+    return fs.statSync(file).isDirectory() ? 'directory' : 'not a directory';
+  } catch {
+    return 'missing';
+  }
+}
+
+function withAbsoluteMountDestinations(spec: Spec): Spec {
+  if (!spec.mounts?.some((mount) => !mount.destination.startsWith('/'))) return spec;
+  const mounts = spec.mounts.map((mount) =>
+    mount.destination.startsWith('/') ? mount : { ...mount, destination: `/${mount.destination}` },
+  );
+  return { ...spec, mounts };
+}

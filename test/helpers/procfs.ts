@@ -1,0 +1,118 @@
+// Small readers of /proc used both on the host (leak detection) and on text
+// captured inside containers (what the container sees).
+import * as fs from 'node:fs';
+
+export interface MountInfoEntry {
+  mountId: number;
+  parentId: number;
+  majorMinor: string;
+  root: string;
+  mountPoint: string;
+  options: string;
+  optionalFields: string[];
+  fsType: string;
+  source: string;
+  superOptions: string;
+}
+
+/** Undo the octal escapes (\040 for space, ...) the kernel uses in mountinfo. */
+function unescapeMountField(field: string): string {
+  return field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
+}
+
+/** Parse the text of a /proc/<pid>/mountinfo file; see proc(5). */
+export function parseMountInfo(text: string): MountInfoEntry[] {
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map(parseMountInfoLine);
+}
+
+function parseMountInfoLine(line: string): MountInfoEntry {
+  const [before, after] = line.split(' - ');
+  if (after === undefined) throw new Error(`unparseable mountinfo line: ${line}`);
+  const [mountId, parentId, majorMinor, root, mountPoint, options, ...optionalFields] = before.split(' ');
+  const [fsType, source, superOptions] = after.split(' ');
+  return {
+    mountId: Number(mountId),
+    parentId: Number(parentId),
+    majorMinor,
+    root: unescapeMountField(root),
+    mountPoint: unescapeMountField(mountPoint),
+    options,
+    optionalFields,
+    fsType,
+    source: unescapeMountField(source),
+    superOptions,
+  };
+}
+
+export function hostMounts(): MountInfoEntry[] {
+  return parseMountInfo(fs.readFileSync('/proc/self/mountinfo', 'utf8'));
+}
+
+export function mountOptionList(entry: MountInfoEntry): string[] {
+  return entry.options.split(',');
+}
+
+/** Read a file under /proc that may vanish at any moment; undefined when gone. */
+export function readProcFile(path: string): string | undefined {
+  try {
+    return fs.readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+export function allPids(): number[] {
+  return fs
+    .readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number);
+}
+
+/** The one-letter state from /proc/<pid>/stat (R, S, D, Z, ...); undefined when gone. */
+export function processState(pid: number): string | undefined {
+  const stat = readProcFile(`/proc/${pid}/stat`);
+  if (stat === undefined) return undefined;
+  // The command name is in parentheses and may itself contain spaces or ')'.
+  return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+}
+
+/** Alive means it exists and is not a zombie waiting to be reaped. */
+export function isProcessAlive(pid: number): boolean {
+  const state = processState(pid);
+  return state !== undefined && state !== 'Z' && state !== 'X';
+}
+
+export function processCmdline(pid: number): string {
+  return (readProcFile(`/proc/${pid}/cmdline`) ?? '').split('\0').join(' ').trim();
+}
+
+export function processCgroupText(pid: number): string {
+  return readProcFile(`/proc/${pid}/cgroup`) ?? '';
+}
+
+/** Targets of the process's open fds (paths, pipe:[..], ...); empty when gone or not permitted. */
+export function processFdTargets(pid: number): string[] {
+  let fds: string[];
+  try {
+    fds = fs.readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return [];
+  }
+  const targets: string[] = [];
+  for (const fd of fds) {
+    try {
+      targets.push(fs.readlinkSync(`/proc/${pid}/fd/${fd}`));
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return targets;
+}
+
+/** "net:[4026531840]" for /proc/self/ns/net of the calling (test) process. */
+export function hostNamespaceLink(type: string): string {
+  return fs.readlinkSync(`/proc/self/ns/${type}`);
+}
