@@ -173,6 +173,18 @@ void CopyProcess(const Napi::Object &js, husk_plan *plan) {
     plan->rlimits[i].hard = ParseU64(r.Get("hard"));
   }
   plan->preserve_fds = (int)NumberOf(js, "preserveFds");
+  Napi::Value caps = js.Get("capabilities");
+  if (caps.IsObject()) {
+    Napi::Object c = caps.As<Napi::Object>();
+    plan->set_capabilities = 1;
+    plan->cap_bounding = ParseU64(c.Get("bounding"));
+    plan->cap_effective = ParseU64(c.Get("effective"));
+    plan->cap_permitted = ParseU64(c.Get("permitted"));
+    plan->cap_inheritable = ParseU64(c.Get("inheritable"));
+    plan->cap_ambient = ParseU64(c.Get("ambient"));
+    plan->cap_last_cap = (int)NumberOf(c, "lastCap");
+  }
+  plan->no_new_privileges = BoolOf(js, "noNewPrivileges");
   plan->new_session = BoolOf(js, "newSession");
   CopyHooks(ArrayOf(js, "createContainerHooks"), &plan->create_container_hooks, &plan->n_create_container_hooks);
   CopyHooks(ArrayOf(js, "startContainerHooks"), &plan->start_container_hooks, &plan->n_start_container_hooks);

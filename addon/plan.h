@@ -106,6 +106,12 @@ struct husk_plan {
   struct husk_hook *start_container_hooks;
   int n_start_container_hooks;
 
+  /* capabilities (bit n = capability n) and no_new_privs */
+  int set_capabilities;     /* 0: leave the capabilities as they are (no process.capabilities) */
+  uint64_t cap_bounding, cap_effective, cap_permitted, cap_inheritable, cap_ambient;
+  int cap_last_cap;         /* /proc/sys/kernel/cap_last_cap of the host */
+  int no_new_privileges;
+
   /* scratch, allocated by the parent so the child never allocates */
   int sync_fd;
   char *payload;            /* state JSON received from the parent, NUL-terminated */

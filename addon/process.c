@@ -1,4 +1,5 @@
 #include "process.h"
+#include "caps.h"
 #include "sync.h"
 #include "util.h"
 
@@ -71,6 +72,7 @@ void husk_prepare_process(struct husk_plan *plan) {
     if (prlimit64(0, plan->rlimits[i].resource, &limit, NULL) < 0) FAIL(plan, STEP_RLIMIT, errno, i);
   }
   if (plan->new_session && setsid() < 0) FAIL(plan, STEP_SETSID, errno, -1);
+  husk_caps_before_user_switch(plan);
   if (setgroups((size_t)plan->n_additional_gids, plan->additional_gids) < 0) {
     /* A user namespace with setgroups "deny" (rootless) cannot set groups; runc skips the call
      * when there are no additional groups to set, and so do we. */
@@ -78,6 +80,7 @@ void husk_prepare_process(struct husk_plan *plan) {
   }
   if (setresgid(plan->gid, plan->gid, plan->gid) < 0) FAIL(plan, STEP_SETGID, errno, -1);
   if (setresuid(plan->uid, plan->uid, plan->uid) < 0) FAIL(plan, STEP_SETUID, errno, -1);
+  husk_caps_after_user_switch(plan);
   /* runc sets 0022 when the config has no umask. */
   umask(plan->umask >= 0 ? (mode_t)plan->umask : 0022);
   if (chdir(plan->cwd) < 0) FAIL(plan, STEP_CWD, errno, -1);

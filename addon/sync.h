@@ -56,6 +56,8 @@ enum husk_step {
   STEP_WAIT_START,
   STEP_START_CONTAINER_HOOK,
   STEP_EXEC,
+  STEP_CAPABILITIES,
+  STEP_NO_NEW_PRIVILEGES,
 };
 
 struct husk_sync_msg {

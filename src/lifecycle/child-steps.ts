@@ -53,6 +53,8 @@ const STEP_NAMES = [
   'waiting for start',
   'running startContainer hook',
   'executing the program',
+  'setting capabilities',
+  'setting no_new_privs',
 ] as const;
 
 export const Step = Object.fromEntries(STEP_NAMES.map((name, index) => [name, index]));

@@ -9,6 +9,8 @@ import { HuskError } from '../errors';
 import { CLONE_NEWCGROUP, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWUTS } from './constants';
 import { planDevices } from './devices';
 import { planChildHooks } from './hooks';
+import { planCapabilities, readLastCap } from './capabilities';
+import { logWarn } from '../log';
 import { type HostProbe, defaultHostProbe } from './host-probe';
 import { needsDevSetup, planMounts } from './mounts';
 import { type NamespaceSetup, createsNamespace, hasOwnNamespace, planNamespaces } from './namespaces';
@@ -129,6 +131,9 @@ export function buildLaunch(spec: Spec, options: BuildPlanOptions): Launch {
 
     createContainerHooks: planChildHooks(spec.hooks?.createContainer, 'hooks.createContainer'),
     startContainerHooks: planChildHooks(spec.hooks?.startContainer, 'hooks.startContainer'),
+
+    capabilities: planCapabilities(process.capabilities, readLastCap(), logWarn),
+    noNewPrivileges: process.noNewPrivileges === true,
   };
   return { plan, idMaps };
 }

@@ -4,6 +4,7 @@
 // numbers the kernel wants (mount flags, clone flags, rlimit resource numbers). addon/binding.cc
 // copies this object into `struct husk_plan` (addon/plan.h) before clone3; the field names here
 // and there are the contract between the two halves. Keep them in step.
+import type { CapabilityPlan } from './capabilities';
 
 /** A namespace the container joins by path. The addon opens `path` in the parent before clone. */
 export interface NamespaceJoin {
@@ -137,4 +138,10 @@ export interface LaunchPlan {
 
   createContainerHooks: ChildHook[];
   startContainerHooks: ChildHook[];
+
+  // ---- privileges ----
+  /** Capability sets to apply (after the user switch, with keep-caps across it); null leaves them as inherited. */
+  capabilities: CapabilityPlan | null;
+  /** prctl(PR_SET_NO_NEW_PRIVS) before execve. */
+  noNewPrivileges: boolean;
 }

@@ -1,3 +1,4 @@
+import { readLastCap } from '../../src/linux/capabilities';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
@@ -159,6 +160,16 @@ test('runc spec default config → the expected plan', () => {
       newSession: true,
       createContainerHooks: [],
       startContainerHooks: [],
+      // CAP_AUDIT_WRITE (29) | CAP_KILL (5) | CAP_NET_BIND_SERVICE (10) = 0x20000420
+      capabilities: {
+        bounding: '536871968',
+        effective: '536871968',
+        permitted: '536871968',
+        inheritable: '0',
+        ambient: '536871968',
+        lastCap: readLastCap(),
+      },
+      noNewPrivileges: true,
     };
     assert.deepEqual(plan, expected);
   });
