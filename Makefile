@@ -48,10 +48,7 @@ test-integration: all
 	$(NODE) --test --test-concurrency=1 --test-reporter=spec build/ts/test/integration/
 
 demo: deps all
-	rm -rf $(DEMO_BUNDLE)
-	bash bundles/make-busybox-bundle.sh $(DEMO_BUNDLE)
-	cd $(DEMO_BUNDLE) && $(CURDIR)/bin/husk --root /run/husk-demo run husk-demo-$$$$ \
-	  || true
+	sh scripts/demo.sh
 
 install: all
 	rm -rf $(DESTDIR)$(PREFIX)/lib/husk
