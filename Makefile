@@ -54,7 +54,7 @@ install: all
 	rm -rf $(DESTDIR)$(PREFIX)/lib/husk
 	mkdir -p $(DESTDIR)$(PREFIX)/lib/husk/build $(DESTDIR)$(PREFIX)/bin
 	cp -r bin package.json node_modules $(DESTDIR)$(PREFIX)/lib/husk/
-	cp -r build/ts build/Release build/schemas $(DESTDIR)$(PREFIX)/lib/husk/build/
+	cp -r build/ts build/Release build/schemas build/build-info.json $(DESTDIR)$(PREFIX)/lib/husk/build/
 	ln -sf $(PREFIX)/lib/husk/bin/husk $(DESTDIR)$(PREFIX)/bin/husk
 
 uninstall:
