@@ -12,7 +12,8 @@
         "addon/sync.c",
         "addon/util.c",
         "addon/resolve.c",
-        "addon/caps.c"
+        "addon/caps.c",
+        "addon/keyring.c"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_CPP_EXCEPTIONS", "_GNU_SOURCE"],

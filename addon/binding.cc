@@ -188,6 +188,7 @@ void CopyProcess(const Napi::Object &js, husk_plan *plan) {
   plan->new_session = BoolOf(js, "newSession");
   CopyHooks(ArrayOf(js, "createContainerHooks"), &plan->create_container_hooks, &plan->n_create_container_hooks);
   CopyHooks(ArrayOf(js, "startContainerHooks"), &plan->start_container_hooks, &plan->n_start_container_hooks);
+  plan->session_keyring = CopyStringOrNull(js.Get("sessionKeyring"));
 }
 
 husk_plan *CopyPlan(const Napi::Object &js) {

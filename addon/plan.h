@@ -111,6 +111,7 @@ struct husk_plan {
   uint64_t cap_bounding, cap_effective, cap_permitted, cap_inheritable, cap_ambient;
   int cap_last_cap;         /* /proc/sys/kernel/cap_last_cap of the host */
   int no_new_privileges;
+  char *session_keyring;    /* "_ses.<id>", or NULL with --no-new-keyring */
 
   /* scratch, allocated by the parent so the child never allocates */
   int sync_fd;

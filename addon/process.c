@@ -1,5 +1,6 @@
 #include "process.h"
 #include "caps.h"
+#include "keyring.h"
 #include "sync.h"
 #include "util.h"
 
@@ -72,6 +73,7 @@ void husk_prepare_process(struct husk_plan *plan) {
     if (prlimit64(0, plan->rlimits[i].resource, &limit, NULL) < 0) FAIL(plan, STEP_RLIMIT, errno, i);
   }
   if (plan->new_session && setsid() < 0) FAIL(plan, STEP_SETSID, errno, -1);
+  husk_join_session_keyring(plan);
   husk_caps_before_user_switch(plan);
   if (setgroups((size_t)plan->n_additional_gids, plan->additional_gids) < 0) {
     /* A user namespace with setgroups "deny" (rootless) cannot set groups; runc skips the call

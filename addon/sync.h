@@ -58,6 +58,7 @@ enum husk_step {
   STEP_EXEC,
   STEP_CAPABILITIES,
   STEP_NO_NEW_PRIVILEGES,
+  STEP_SESSION_KEYRING,
 };
 
 struct husk_sync_msg {

@@ -55,6 +55,7 @@ const STEP_NAMES = [
   'executing the program',
   'setting capabilities',
   'setting no_new_privs',
+  'joining a new session keyring',
 ] as const;
 
 export const Step = Object.fromEntries(STEP_NAMES.map((name, index) => [name, index]));

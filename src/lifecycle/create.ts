@@ -90,6 +90,8 @@ function launch(
       cgroupFd,
       cgroupV1Paths: v1PathsByMountPoint(cgroup),
     });
+    // runc: unless --no-new-keyring, the container gets its own session keyring, named after it.
+    plan.sessionKeyring = options.noNewKeyring ? '' : `_ses.${options.id}`;
     const { initPid } = launchInit(plan, {
       placeInCgroups: (pid) => {
         // On pure v2 CLONE_INTO_CGROUP already put it there; v1 and hybrid need the writes.

@@ -144,4 +144,9 @@ export interface LaunchPlan {
   capabilities: CapabilityPlan | null;
   /** prctl(PR_SET_NO_NEW_PRIVS) before execve. */
   noNewPrivileges: boolean;
+  /**
+   * Name of a new session keyring the init joins ("_ses.<id>", as runc names it), so the container
+   * does not share the caller's keys; "" with --no-new-keyring. Set by the lifecycle (it knows the id).
+   */
+  sessionKeyring?: string;
 }
