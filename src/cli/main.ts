@@ -10,7 +10,8 @@ const USAGE = `husk — an OCI runtime-spec container runtime, a drop-in replace
 
 Usage: husk [global options] <command> [command options] <container-id>`;
 
-type CommandLoader = () => { register(cli: Argv): Argv };
+/** A subcommand module; preprocessArgv may rewrite the command line before parsing (exec marks where its command starts). */
+type CommandLoader = () => { register(cli: Argv): Argv; preprocessArgv?(argv: string[]): string[] };
 
 // name: description, loader. The order here is the order in --help.
 const COMMANDS: Array<[string, CommandLoader]> = [
@@ -40,33 +41,61 @@ export async function main(argv: string[]): Promise<number> {
     .help('help')
     .alias('help', 'h')
     .strict()
-    .demandCommand(1, 'husk: a command is required (see husk --help)')
+    .demandCommand(1, 'a command is required (see husk --help)')
     .fail((msg, err) => {
-      throw err ?? new HuskError(msg);
+      if (err) throw err;
+      // yargs takes the word after an unknown flag as its value, so `create --bogus id` would fail
+      // as "not enough arguments", and `--bogus list` as "a command is required". Name the flag
+      // instead, as runc does.
+      const unknown = unknownFlag(argv, cli);
+      throw new HuskError(unknown ? `flag provided but not defined: ${unknown}` : msg);
     })
     .wrap(Math.min(110, process.stdout.columns || 100));
 
-  if (argv.includes('--version') || argv.includes('-v')) {
-    if (argv.findIndex((a) => !a.startsWith('-')) === -1 || argv[0] === '--version' || argv[0] === '-v') {
-      const { printVersion } = require('./version') as typeof import('./version');
-      printVersion();
-      return 0;
-    }
+  // A global flag, as in runc: `husk --root R --version` prints the version too.
+  const versionAt = argv.findIndex((a) => a === '--version' || a === '-v');
+  const commandAt = argv.findIndex((a) => COMMANDS.some(([name]) => name === a));
+  if (versionAt >= 0 && (commandAt < 0 || versionAt < commandAt)) {
+    const { printVersion } = require('./version') as typeof import('./version');
+    printVersion();
+    return 0;
   }
 
   const chosen = argv.find((a) => !a.startsWith('-'));
+  let parseArgv = argv;
   for (const [name, load] of COMMANDS) {
     if (name === chosen || chosen === undefined || !COMMANDS.some(([n]) => n === chosen)) {
-      cli = load().register(cli);
+      const command = load();
+      cli = command.register(cli);
+      if (command.preprocessArgv && argv.includes(name)) parseArgv = command.preprocessArgv(parseArgv);
     }
   }
   try {
     setupLogging(argv);
-    const parsed = await cli.parseAsync();
+    const parsed = await cli.parseAsync(parseArgv);
     return typeof parsed.exitCode === 'number' ? parsed.exitCode : 0;
   } catch (err) {
     return reportFailure(err);
   }
+}
+
+interface ParserOptions {
+  key: Record<string, unknown>;
+  alias: Record<string, string[]>;
+}
+
+/** The first flag in argv that neither husk nor the chosen command defines (only asked on failure). */
+function unknownFlag(argv: string[], cli: Argv): string | undefined {
+  const options = (cli as unknown as { getOptions(): ParserOptions }).getOptions();
+  const known = new Set(Object.keys(options.key));
+  for (const [name, aliases] of Object.entries(options.alias)) [name, ...aliases].forEach((n) => known.add(n));
+  for (const arg of argv) {
+    if (arg === '--') break;
+    if (!arg.startsWith('-') || arg === '-') continue;
+    const flag = arg.split('=')[0];
+    if (!known.has(flag.replace(/^--?/, ''))) return flag;
+  }
+  return undefined;
 }
 
 main(process.argv.slice(2)).then(
