@@ -9,6 +9,7 @@ import type { CgroupMode } from './host';
 import {
   descendantCgroups, errnoOf, mkdirTracked, readProcsRecursive, removeCgroupDir, sleepSync, writeCgroupProc,
 } from './files';
+import type { OomCounters } from './stats';
 import type { Cgroup, CgroupRecord, Signal } from './types';
 
 const SIGKILL = os.constants.signals.SIGKILL;
@@ -31,6 +32,8 @@ export abstract class CgroupBase implements Cgroup {
   abstract get unifiedPath(): string | undefined;
   abstract applyResources(resources: Resources | undefined): void;
   abstract applyDeviceRules(rules: DeviceCgroupRule[]): void;
+  abstract stats(): Record<string, unknown>;
+  abstract oomCounters(): OomCounters | undefined;
   /** Whether freeze() can work at all (v1 needs the freezer hierarchy). */
   abstract canFreeze(): boolean;
   abstract freeze(): void;

@@ -48,10 +48,17 @@ export function writeCgroupFile(dir: string, file: string, value: string): void 
 /** A failed cgroupfs write; keeps the errno so callers can retry (EINVAL, EBUSY) or rephrase (ENOENT). */
 export class CgroupWriteError extends HuskError {
   readonly errno: string | undefined;
+  /** The system's words for the failure ("EINVAL: invalid argument"). */
+  readonly reason: string;
+  readonly target: string;
+  readonly value: string;
 
   constructor(target: string, value: string, cause: unknown) {
     super(`writing '${value}' to ${target}: ${describeSystemError(cause)}`);
     this.errno = errnoOf(cause);
+    this.reason = describeSystemError(cause);
+    this.target = target;
+    this.value = value;
   }
 }
 

@@ -18,7 +18,10 @@ export type { CgroupHost, CgroupMode, HierarchyMount } from './host';
 export { UNIFIED_KEY, probeCgroupHost, parseSelfCgroup } from './host';
 export { expandSlice, resolveCgroupsPath } from './paths';
 export type { CgroupPathSpec, CgroupPathRequest } from './paths';
-export { cpuSharesToWeight, unsupportedResourceFields } from './resources';
+export { blkioWeightToIoWeight, cpuSharesToWeight, memorySwapToV2 } from './resources';
+export { checkResourceValues } from './resource-values';
+export type { OomCounters } from './stats';
+export { toJsonLine } from './stats';
 
 export interface PlanCgroupOptions {
   /** Container id: the cgroup's name when cgroupsPath is empty. */

@@ -1,6 +1,7 @@
 // The one interface every cgroup implementation (v1, v2, hybrid) offers to the lifecycle code.
 import type { DeviceCgroupRule, Resources } from '../spec/types';
 import type { CgroupMode } from './host';
+import type { OomCounters } from './stats';
 
 /**
  * What husk stores in state.json so that later commands (start, kill, pause, delete) can find and
@@ -38,8 +39,17 @@ export interface Cgroup {
   create(): void;
   /** Write `pid` into cgroup.procs in every hierarchy. */
   addProcess(pid: number): void;
-  /** Apply linux.resources (pids.limit, memory.limit, cpu shares/quota/period so far). */
+  /**
+   * Check and apply linux.resources (every field but devices; see resources.ts for the v1 and v2
+   * translations). Fields set to their "not set" value (0 for limits) are left as they are, so
+   * `update` can pass just what changes. Throws a HuskError naming the field for a bad value, a
+   * field this cgroup version cannot express, or one the host lacks the controller or file for.
+   */
   applyResources(resources: Resources | undefined): void;
+  /** Resource usage in the shape of runc's events "data" (bigints for u64 counters; see stats.ts). */
+  stats(): Record<string, unknown>;
+  /** OOM counters of the memory controller; undefined without one. */
+  oomCounters(): OomCounters | undefined;
   /** Apply device cgroup rules in order (v1 devices controller; v2 needs eBPF: not supported yet). */
   applyDeviceRules(rules: DeviceCgroupRule[]): void;
   /** Processes in the cgroup and its sub-cgroups, as pids of husk's pid namespace. */

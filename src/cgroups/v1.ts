@@ -6,7 +6,10 @@ import type { DeviceCgroupRule, Resources } from '../spec/types';
 import { CgroupBase } from './base';
 import { CgroupWriteError, readCgroupFile, sleepSync, writeCgroupFile } from './files';
 import { UNIFIED_KEY } from './host';
-import { CgroupWrite, assertResourcesSupported, v1DeviceRuleLine, v1ResourceWrites } from './resources';
+import { FIELD_PREFIX, checkResourceValues, refuseLimitBelowUsage } from './resource-values';
+import { CgroupWrite, v1DeviceRuleLine, v1ResourceWrites } from './resources';
+import { OomCounters, readU64, v1OomCounters, v1Stats } from './stats';
+import { WriteTarget, applyWrites } from './write-engine';
 
 const FREEZE_ATTEMPTS = 1000;
 
@@ -60,17 +63,20 @@ export class V1Cgroup extends CgroupBase {
 
   applyResources(resources: Resources | undefined): void {
     if (!resources) return;
-    assertResourcesSupported(resources);
+    checkResourceValues(resources);
     const writes = v1ResourceWrites(resources);
-    const period = writes.find((w) => w.file === 'cpu.cfs_period_us');
-    const quota = writes.find((w) => w.file === 'cpu.cfs_quota_us');
-    for (const write of writes) {
-      if (write === period || write === quota) continue;
-      this.applyWrite(write);
-    }
-    this.applyCpuBandwidth(period, quota);
+    this.checkMemoryBeforeUpdate(resources);
+    applyWrites(writes, this.writeTarget());
     const shares = writes.find((w) => w.file === 'cpu.shares');
     if (shares) this.checkSharesTookEffect(shares);
+  }
+
+  stats(): Record<string, unknown> {
+    return v1Stats((controller) => this.directoryFor(controller));
+  }
+
+  oomCounters(): OomCounters | undefined {
+    return v1OomCounters(this.directoryFor('memory'));
   }
 
   applyDeviceRules(rules: DeviceCgroupRule[]): void {
@@ -115,26 +121,38 @@ export class V1Cgroup extends CgroupBase {
     return dir;
   }
 
-  private applyWrite(write: CgroupWrite): void {
-    const dir = this.directoryFor(write.controller);
-    if (!dir) {
-      throw new HuskError(`linux.resources needs the ${write.controller} cgroup controller for ${write.file}, but it is not mounted`);
-    }
-    writeCgroupFile(dir, write.file, write.value);
+  /** Words added when a controller a limit needs is missing (the hybrid host says where it is). */
+  protected missingControllerHint(_controller: string): string {
+    return '';
+  }
+
+  private writeTarget(): WriteTarget {
+    return {
+      directoryFor: (write) => {
+        const dir = this.directoryFor(write.controller);
+        if (dir) return dir;
+        throw new HuskError(
+          `${FIELD_PREFIX}${write.field} needs the ${write.controller} cgroup controller, which is not mounted as a cgroup v1 hierarchy on this host${this.missingControllerHint(write.controller)}`,
+        );
+      },
+      describeMissingFile: (write, dir) => {
+        const files = write.fallback ? `${write.file} or ${write.fallback.file}` : write.file;
+        return `this kernel's ${write.controller} controller has no ${files} (looked in ${dir})${MISSING_FILE_HINTS[write.file] ?? ''}`;
+      },
+      explainRefusal: (write, dir, error) => explainMemoryRefusal(write, dir, error),
+    };
   }
 
   /**
-   * The kernel rejects a quota/period pair that is invalid against the values currently in force,
-   * so the right order depends on both; runc tries period first and on EINVAL quota first.
+   * memory.checkBeforeUpdate (runc does this on v2; husk on both): refuse a new limit at or below
+   * what the container already uses, instead of letting the kernel reclaim or OOM-kill to fit.
    */
-  private applyCpuBandwidth(period: CgroupWrite | undefined, quota: CgroupWrite | undefined): void {
-    const ordered = [period, quota].filter((w): w is CgroupWrite => w !== undefined);
-    try {
-      for (const write of ordered) this.applyWrite(write);
-    } catch (err) {
-      if (!(err instanceof CgroupWriteError) || err.errno !== 'EINVAL' || ordered.length < 2) throw err;
-      for (const write of [...ordered].reverse()) this.applyWrite(write);
-    }
+  private checkMemoryBeforeUpdate(resources: Resources): void {
+    const memory = resources.memory;
+    if (!memory?.checkBeforeUpdate) return;
+    const dir = this.directoryFor('memory');
+    refuseLimitBelowUsage('memory.limit', memory.limit, readU64(dir, 'memory.usage_in_bytes'));
+    refuseLimitBelowUsage('memory.swap', memory.swap, readU64(dir, 'memory.memsw.usage_in_bytes'));
   }
 
   /** The kernel silently clamps cpu.shares to [2, 262144]; say so rather than run with another value. */
@@ -145,6 +163,25 @@ export class V1Cgroup extends CgroupBase {
       throw new HuskError(`linux.resources.cpu.shares ${write.value} is out of range: the kernel applied ${applied}`);
     }
   }
+}
+
+// Why a file may be missing, where the reason is known.
+const MISSING_FILE_HINTS: Record<string, string> = {
+  'blkio.leaf_weight': '; leaf weights belonged to the CFQ I/O scheduler, removed in Linux 5.0',
+  'blkio.leaf_weight_device': '; leaf weights belonged to the CFQ I/O scheduler, removed in Linux 5.0',
+  'memory.memsw.limit_in_bytes': '; swap accounting is off (boot with swapaccount=1)',
+  'cpu.rt_runtime_us': '; the kernel was built without CONFIG_RT_GROUP_SCHED',
+  'cpu.rt_period_us': '; the kernel was built without CONFIG_RT_GROUP_SCHED',
+};
+
+/** EBUSY on a memory limit means "below current usage" (runc says the same, with the numbers). */
+function explainMemoryRefusal(write: CgroupWrite, dir: string, error: CgroupWriteError): string | undefined {
+  if (error.errno !== 'EBUSY') return undefined;
+  const prefix = write.file === 'memory.memsw.limit_in_bytes' ? 'memory.memsw' : write.file === 'memory.limit_in_bytes' ? 'memory' : undefined;
+  if (prefix === undefined) return undefined;
+  const usage = readU64(dir, `${prefix}.usage_in_bytes`);
+  const peak = readU64(dir, `${prefix}.max_usage_in_bytes`);
+  return `the container uses ${usage ?? '?'} bytes (peak ${peak ?? '?'}), more than the new limit, and the kernel could not reclaim enough`;
 }
 
 function readFreezerState(dir: string): string {

@@ -4,9 +4,12 @@ import * as path from 'path';
 import { HuskError } from '../errors';
 import type { DeviceCgroupRule, Resources } from '../spec/types';
 import { CgroupBase } from './base';
-import { CgroupWriteError, readCgroupFile, sleepSync, writeCgroupFile } from './files';
+import { readCgroupFile, sleepSync, writeCgroupFile } from './files';
 import { UNIFIED_KEY } from './host';
-import { assertResourcesSupported, v2ResourceWrites } from './resources';
+import { checkResourceValues, refuseLimitBelowUsage } from './resource-values';
+import { v2ResourceWrites } from './resources';
+import { OomCounters, readU64, v2OomCounters, v2Stats } from './stats';
+import { WriteTarget, applyWrites } from './write-engine';
 
 const FREEZE_TIMEOUT_MS = 10_000;
 
@@ -54,20 +57,38 @@ export class V2Cgroup extends CgroupBase {
 
   applyResources(resources: Resources | undefined): void {
     if (!resources) return;
-    assertResourcesSupported(resources);
-    for (const write of v2ResourceWrites(resources)) {
-      try {
-        writeCgroupFile(this.directory, write.file, write.value);
-      } catch (err) {
-        if (err instanceof CgroupWriteError && err.errno === 'ENOENT') {
-          // The file exists only when the parent enabled the controller in cgroup.subtree_control.
-          throw new HuskError(
-            `linux.resources needs the ${write.controller} controller for ${write.file}, but it is not enabled for ${this.directory} (see cgroup.subtree_control of its parent)`,
-          );
-        }
-        throw err;
-      }
+    checkResourceValues(resources);
+    const writes = v2ResourceWrites(resources);
+    if (resources.memory?.checkBeforeUpdate) {
+      // runc's CheckMemoryUsage compares both the limit and memory+swap with memory.current.
+      const usage = readU64(this.directory, 'memory.current');
+      refuseLimitBelowUsage('memory.limit', resources.memory.limit, usage);
+      refuseLimitBelowUsage('memory.swap', resources.memory.swap, usage);
     }
+    applyWrites(writes, this.writeTarget());
+  }
+
+  stats(): Record<string, unknown> {
+    return v2Stats(this.directory);
+  }
+
+  oomCounters(): OomCounters | undefined {
+    return v2OomCounters(this.directory);
+  }
+
+  private writeTarget(): WriteTarget {
+    return {
+      directoryFor: () => this.directory,
+      describeMissingFile: (write, dir) => {
+        // A controller's files exist only when the parent enabled it in cgroup.subtree_control.
+        const available = words(readCgroupFile(dir, 'cgroup.controllers'));
+        if (write.controller !== 'cgroup' && !available.includes(write.controller)) {
+          return `the ${write.controller} controller is not enabled for ${dir} (see cgroup.subtree_control of its parent)`;
+        }
+        const files = write.fallback ? `${write.file} or ${write.fallback.file}` : write.file;
+        return `this kernel offers no ${files} in ${dir}${MISSING_FILE_HINTS[write.file] ?? ''}`;
+      },
+    };
   }
 
   applyDeviceRules(rules: DeviceCgroupRule[]): void {
@@ -104,6 +125,13 @@ export class V2Cgroup extends CgroupBase {
     for (const ancestor of ancestors) enableAvailableControllers(ancestor);
   }
 }
+
+const MISSING_FILE_HINTS: Record<string, string> = {
+  'io.bfq.weight': '; per-device weights need the BFQ I/O scheduler on the device',
+  'memory.swap.max': '; swap accounting is off',
+  'cpu.idle': '; cpu.idle needs Linux 5.15 or later',
+  'cpu.max.burst': '; cpu.max.burst needs Linux 5.14 or later',
+};
 
 function enableAvailableControllers(dir: string): void {
   const available = words(readCgroupFile(dir, 'cgroup.controllers'));

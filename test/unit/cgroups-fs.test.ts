@@ -210,16 +210,17 @@ test('v1 resources are written into the controller\'s own hierarchy', () => {
   cgroup.applyResources(undefined);
 });
 
-test('v1 resources: an unmounted controller or an unsupported field is refused before any write', () => {
+test('v1 resources: an unmounted controller, a missing file or a bad value is named; bad values before any write', () => {
   const host = fakeV1Host({ omit: ['memory'] });
   const withoutMemory = planCgroup({ id: 'c1', host });
   withoutMemory.create();
-  assert.throws(() => withoutMemory.applyResources({ memory: { limit: 1 << 20 } }), huskError(/needs the memory cgroup controller for memory.limit_in_bytes, but it is not mounted/));
+  assert.throws(() => withoutMemory.applyResources({ memory: { limit: 1 << 20 } }), huskError(/^linux\.resources\.memory\.limit needs the memory cgroup controller, which is not mounted as a cgroup v1 hierarchy on this host$/));
   const cgroup = planCgroup({ id: 'c2', host });
   cgroup.create();
   populate(cgroup.paths.pids, { 'pids.max': 'max' });
-  assert.throws(() => cgroup.applyResources({ pids: { limit: 5 }, blockIO: { weight: 100 } }), huskError(/^linux\.resources\.blockIO is not supported yet$/));
+  assert.throws(() => cgroup.applyResources({ pids: { limit: 5 }, cpu: { shares: 1 } }), huskError(/^linux\.resources\.cpu\.shares is 1: expected 2 to 262144/));
   assert.equal(read(path.join(cgroup.paths.pids, 'pids.max')), 'max');
+  assert.throws(() => cgroup.applyResources({ cpu: { idle: 1 } }), huskError(/^linux\.resources\.cpu\.idle cannot be applied: this kernel's cpu controller has no cpu\.idle \(looked in .*\/cpu\/c2\)$/));
 });
 
 test('v1 device rules go to devices.allow / devices.deny in order', () => {
@@ -275,7 +276,7 @@ test('v2 freezer and resources use the one directory', () => {
   assert.equal(read(path.join(dir, 'pids.max')), '10');
   assert.equal(read(path.join(dir, 'memory.max')), '1048576');
   assert.equal(read(path.join(dir, 'cpu.max')), '25000 100000');
-  assert.throws(() => cgroup.applyResources({ cpu: { shares: 1024 } }), huskError(/needs the cpu controller for cpu.weight, but it is not enabled for .*own\/c1/));
+  assert.throws(() => cgroup.applyResources({ cpu: { shares: 1024 } }), huskError(/^linux\.resources\.cpu\.shares cannot be applied: the cpu controller is not enabled for .*own\/c1 \(see cgroup\.subtree_control of its parent\)$/));
   assert.throws(() => cgroup.applyDeviceRules([{ allow: false }]), huskError(/devices on cgroup v2 .* is not supported yet/));
   cgroup.applyDeviceRules([]);
 });

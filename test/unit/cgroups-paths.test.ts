@@ -1,12 +1,10 @@
-// Host probing, cgroupsPath resolution and resource translation: pure functions, no filesystem.
+// Host probing and cgroupsPath resolution: pure functions, no filesystem.
+// (Resource translation: cgroups-resources.test.ts.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HuskError } from '../../src/errors';
 import { expandSlice, planCgroup, probeCgroupHost, resolveCgroupsPath } from '../../src/cgroups';
 import { hierarchyDirectory } from '../../src/cgroups/paths';
-import {
-  assertResourcesSupported, cpuSharesToWeight, unsupportedResourceFields, v1DeviceRuleLine, v1ResourceWrites, v2ResourceWrites,
-} from '../../src/cgroups/resources';
 
 // /proc/self/mountinfo and /proc/self/cgroup of this project's build host (hybrid; cpu and
 // cpuacct mounted separately; the memory controller puts us in /process_api/<hash>).
@@ -187,51 +185,3 @@ test('a v1 host without the devices controller is refused (runc: device isolatio
   assert.throws(() => planCgroup({ id: 'c1', host }), huskErrorMatching(/devices cgroup controller is not mounted/));
 });
 
-test('cpu shares become weights on runc\'s current curve: 2→1, 1024→100, 262144→10000', () => {
-  assert.equal(cpuSharesToWeight(0), 0);
-  assert.equal(cpuSharesToWeight(2), 1);
-  assert.equal(cpuSharesToWeight(1024), 100);
-  assert.equal(cpuSharesToWeight(262144), 10000);
-  assert.equal(cpuSharesToWeight(512), 59);
-  assert.equal(cpuSharesToWeight(2048), 174);
-  assert.equal(cpuSharesToWeight(10 ** 7), 10000);
-});
-
-test('v1 and v2 writes for pids, memory and cpu', () => {
-  const resources = { pids: { limit: 100 }, memory: { limit: 1 << 20 }, cpu: { shares: 1024, quota: 50000, period: 100000 } };
-  assert.deepEqual(v1ResourceWrites(resources).map((w) => [w.controller, w.file, w.value]), [
-    ['pids', 'pids.max', '100'],
-    ['memory', 'memory.limit_in_bytes', '1048576'],
-    ['cpu', 'cpu.shares', '1024'],
-    ['cpu', 'cpu.cfs_period_us', '100000'],
-    ['cpu', 'cpu.cfs_quota_us', '50000'],
-  ]);
-  assert.deepEqual(v2ResourceWrites(resources).map((w) => [w.file, w.value]), [
-    ['pids.max', '100'], ['memory.max', '1048576'], ['cpu.weight', '100'], ['cpu.max', '50000 100000'],
-  ]);
-  assert.deepEqual(v2ResourceWrites({ pids: { limit: -1 }, memory: { limit: -1 }, cpu: { quota: -1 } }).map((w) => [w.file, w.value]), [
-    ['pids.max', 'max'], ['memory.max', 'max'], ['cpu.max', 'max'],
-  ]);
-  assert.deepEqual(v2ResourceWrites({ cpu: { period: 20000 } }).map((w) => w.value), ['max 20000']);
-  assert.deepEqual(v1ResourceWrites({ memory: {}, cpu: { shares: 0 } }), []);
-});
-
-test('unsupported resources are named; devices, empty objects and kernel memory are not errors', () => {
-  assert.deepEqual(unsupportedResourceFields({
-    devices: [{ allow: false, access: 'rwm' }],
-    memory: { limit: 1, swap: 2, kernel: 3 },
-    cpu: { shares: 2, cpus: '0-1' },
-    blockIO: { weight: 10 },
-    hugepageLimits: [],
-    network: {},
-  }), ['linux.resources.memory.swap', 'linux.resources.cpu.cpus', 'linux.resources.blockIO']);
-  assert.throws(() => assertResourcesSupported({ memory: { swap: 5 } }), huskErrorMatching(/^linux\.resources\.memory\.swap is not supported yet$/));
-  assert.throws(() => assertResourcesSupported({ unified: { 'io.max': 'x' }, rdma: { mlx: { hcaHandles: 1 } } }), huskErrorMatching(/^linux\.resources\.unified, linux\.resources\.rdma are not supported yet$/));
-  assert.doesNotThrow(() => assertResourcesSupported({ devices: [{ allow: false }], pids: { limit: 5 } }));
-});
-
-test('device rules in the v1 devices controller syntax', () => {
-  assert.equal(v1DeviceRuleLine({ allow: false, access: 'rwm' }), 'a *:* rwm');
-  assert.equal(v1DeviceRuleLine({ allow: true, type: 'c', major: 1, minor: 3, access: 'rw' }), 'c 1:3 rw');
-  assert.equal(v1DeviceRuleLine({ allow: true, type: 'c', major: 136, minor: -1 }), 'c 136:* rwm');
-});

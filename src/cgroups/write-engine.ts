@@ -1,0 +1,80 @@
+// Carrying out a list of CgroupWrites against real (or fake) cgroupfs directories.
+//
+// Two things the pure translation (resources.ts) cannot decide:
+//  * Order. The kernel checks some values against others at the moment of each write: memsw must
+//    stay >= the memory limit, a CFS quota must fit the period and the parent's bandwidth, a burst
+//    must stay <= the quota, rt runtime must fit the rt period. Which write has to go first
+//    depends on the values in force. runc hard-codes a retry per pair; here one rule covers them
+//    all: a write the kernel refuses with EINVAL is retried after the others, for as long as a
+//    round makes progress. A value that is simply invalid fails in every round and is reported.
+//  * Which file exists. blkio.weight vs blkio.bfq.weight (v1), io.bfq.weight vs io.weight (v2),
+//    optional files such as memory.swap.max without swap accounting.
+import { HuskError } from '../errors';
+import { CgroupWriteError, writeCgroupFile } from './files';
+import { FIELD_PREFIX } from './resource-values';
+import type { CgroupWrite } from './resources';
+
+export interface WriteTarget {
+  /** The directory the write goes to; throws a HuskError naming the field when there is none. */
+  directoryFor(write: CgroupWrite): string;
+  /** Why `write.file` (and its fallback) does not exist in `dir`, as the end of a sentence. */
+  describeMissingFile(write: CgroupWrite, dir: string): string;
+  /** Extra words for a write the kernel refused (e.g. the current memory usage on EBUSY). */
+  explainRefusal?(write: CgroupWrite, dir: string, error: CgroupWriteError): string | undefined;
+}
+
+/** How one file gets its value; tests pass a fake kernel that enforces constraints. */
+export type FileWriter = (dir: string, file: string, value: string) => void;
+
+export function applyWrites(writes: CgroupWrite[], target: WriteTarget, writeFile: FileWriter = writeCgroupFile): void {
+  let pending = writes;
+  while (pending.length > 0) {
+    const refused: Array<{ write: CgroupWrite; error: CgroupWriteError }> = [];
+    for (const write of pending) {
+      try {
+        writeOne(write, target, writeFile);
+      } catch (err) {
+        if (err instanceof CgroupWriteError && err.errno === 'EINVAL' && pending.length > 1) {
+          refused.push({ write, error: err });
+          continue;
+        }
+        throw describeFailure(write, err, target);
+      }
+    }
+    if (refused.length === pending.length) throw describeFailure(refused[0].write, refused[0].error, target);
+    pending = refused.map((entry) => entry.write);
+  }
+}
+
+function writeOne(write: CgroupWrite, target: WriteTarget, writeFile: FileWriter): void {
+  const dir = target.directoryFor(write);
+  if (tryWrite(writeFile, dir, write.file, write.value)) return;
+  if (write.fallback && tryWrite(writeFile, dir, write.fallback.file, write.fallback.value)) return;
+  if (write.optional) return;
+  throw new HuskError(`${FIELD_PREFIX}${write.field} cannot be applied: ${target.describeMissingFile(write, dir)}`);
+}
+
+/** false when the file does not exist; other failures throw. */
+function tryWrite(writeFile: FileWriter, dir: string, file: string, value: string): boolean {
+  try {
+    writeFile(dir, file, value);
+    return true;
+  } catch (err) {
+    if (err instanceof CgroupWriteError && err.errno === 'ENOENT') return false;
+    throw err;
+  }
+}
+
+function describeFailure(write: CgroupWrite, err: unknown, target: WriteTarget): Error {
+  if (!(err instanceof CgroupWriteError)) return err as Error;
+  let dir: string;
+  try {
+    dir = target.directoryFor(write);
+  } catch {
+    return err;
+  }
+  const extra = target.explainRefusal?.(write, dir, err);
+  return new HuskError(
+    `${FIELD_PREFIX}${write.field}: the kernel refused '${err.value}' for ${err.target} (${err.reason})${extra ? `: ${extra}` : ''}`,
+  );
+}
