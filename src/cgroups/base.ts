@@ -9,7 +9,9 @@ import type { CgroupMode } from './host';
 import {
   descendantCgroups, errnoOf, mkdirTracked, readProcsRecursive, removeCgroupDir, sleepSync, writeCgroupProc,
 } from './files';
+import { checkResourceValues } from './resource-values';
 import type { OomCounters } from './stats';
+import { mergeResources, normalizeChange, resourcesToApply } from './update-resources';
 import type { Cgroup, CgroupRecord, Signal } from './types';
 
 const SIGKILL = os.constants.signals.SIGKILL;
@@ -27,10 +29,34 @@ export abstract class CgroupBase implements Cgroup {
     this.mountPoints = Object.freeze({ ...mountPoints });
     this.paths = Object.freeze({ ...record.paths });
     this.created = [...record.created];
+    this.applied = record.resources;
   }
 
+  applyResources(resources: Resources | undefined): void {
+    if (!resources) return;
+    checkResourceValues(resources);
+    this.writeResources(resources);
+    this.applied = mergeResources(this.applied, resources);
+  }
+
+  updateResources(change: Resources): Resources {
+    checkResourceValues(change);
+    const normalized = normalizeChange(change);
+    const merged = mergeResources(this.applied, normalized);
+    this.applyResources(resourcesToApply(merged, normalized));
+    return this.applied ?? {};
+  }
+
+  appliedResources(): Resources | undefined {
+    return this.applied;
+  }
+
+  /** linux.resources as applied so far (create, then each update), kept in the record. */
+  protected applied: Resources | undefined;
+
   abstract get unifiedPath(): string | undefined;
-  abstract applyResources(resources: Resources | undefined): void;
+  /** Check and write `resources` (already known to be non-empty) in this version's files. */
+  protected abstract writeResources(resources: Resources): void;
   abstract applyDeviceRules(rules: DeviceCgroupRule[]): void;
   abstract stats(): Record<string, unknown>;
   abstract oomCounters(): OomCounters | undefined;
@@ -92,7 +118,9 @@ export abstract class CgroupBase implements Cgroup {
   }
 
   toRecord(): CgroupRecord {
-    return { mode: this.mode, paths: { ...this.paths }, created: [...this.created] };
+    const record: CgroupRecord = { mode: this.mode, paths: { ...this.paths }, created: [...this.created] };
+    if (this.applied !== undefined) record.resources = this.applied;
+    return record;
   }
 
   /** mkdir dir and its missing parents; records them in `createdNow` as they appear. */

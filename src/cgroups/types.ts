@@ -17,6 +17,11 @@ export interface CgroupRecord {
   paths: Record<string, string>;
   /** Directories husk created, parents before children. destroy() removes these and nothing else. */
   created: string[];
+  /**
+   * linux.resources in force: what create applied, with every `update` overlaid (see
+   * update-resources.ts). Absent when the config set none.
+   */
+  resources?: Resources;
 }
 
 export type Signal = NodeJS.Signals | number;
@@ -46,6 +51,13 @@ export interface Cgroup {
    * field this cgroup version cannot express, or one the host lacks the controller or file for.
    */
   applyResources(resources: Resources | undefined): void;
+  /**
+   * `husk update`: check `change`, write it (with the other half of the memory limit/swap and
+   * cpu quota/period pairs, from what is in force), and return the resources now in force.
+   */
+  updateResources(change: Resources): Resources;
+  /** The resources in force as far as husk applied them (see CgroupRecord.resources). */
+  appliedResources(): Resources | undefined;
   /** Resource usage in the shape of runc's events "data" (bigints for u64 counters; see stats.ts). */
   stats(): Record<string, unknown>;
   /** OOM counters of the memory controller; undefined without one. */

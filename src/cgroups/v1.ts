@@ -6,7 +6,7 @@ import type { DeviceCgroupRule, Resources } from '../spec/types';
 import { CgroupBase } from './base';
 import { CgroupWriteError, readCgroupFile, sleepSync, writeCgroupFile } from './files';
 import { UNIFIED_KEY } from './host';
-import { FIELD_PREFIX, checkResourceValues, refuseLimitBelowUsage } from './resource-values';
+import { FIELD_PREFIX, refuseLimitBelowUsage } from './resource-values';
 import { CgroupWrite, v1DeviceRuleLine, v1ResourceWrites } from './resources';
 import { OomCounters, readU64, v1OomCounters, v1Stats } from './stats';
 import { WriteTarget, applyWrites } from './write-engine';
@@ -61,9 +61,7 @@ export class V1Cgroup extends CgroupBase {
     return dir !== undefined && readFreezerState(dir) === 'FROZEN';
   }
 
-  applyResources(resources: Resources | undefined): void {
-    if (!resources) return;
-    checkResourceValues(resources);
+  protected writeResources(resources: Resources): void {
     const writes = v1ResourceWrites(resources);
     this.checkMemoryBeforeUpdate(resources);
     applyWrites(writes, this.writeTarget());

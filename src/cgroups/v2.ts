@@ -6,7 +6,7 @@ import type { DeviceCgroupRule, Resources } from '../spec/types';
 import { CgroupBase } from './base';
 import { readCgroupFile, sleepSync, writeCgroupFile } from './files';
 import { UNIFIED_KEY } from './host';
-import { checkResourceValues, refuseLimitBelowUsage } from './resource-values';
+import { refuseLimitBelowUsage } from './resource-values';
 import { v2ResourceWrites } from './resources';
 import { OomCounters, readU64, v2OomCounters, v2Stats } from './stats';
 import { WriteTarget, applyWrites } from './write-engine';
@@ -55,9 +55,7 @@ export class V2Cgroup extends CgroupBase {
     return (readCgroupFile(this.directory, 'cgroup.freeze') ?? '').trim() === '1';
   }
 
-  applyResources(resources: Resources | undefined): void {
-    if (!resources) return;
-    checkResourceValues(resources);
+  protected writeResources(resources: Resources): void {
     const writes = v2ResourceWrites(resources);
     if (resources.memory?.checkBeforeUpdate) {
       // runc's CheckMemoryUsage compares both the limit and memory+swap with memory.current.

@@ -23,6 +23,11 @@ const COMMANDS: Array<[string, CommandLoader]> = [
   ['delete', () => require('./delete')],
   ['list', () => require('./list')],
   ['spec', () => require('./spec')],
+  ['pause', () => require('./pause')],
+  ['resume', () => require('./resume')],
+  ['update', () => require('./update')],
+  ['events', () => require('./events')],
+  ['ps', () => require('./ps')],
 ];
 
 export async function main(argv: string[]): Promise<number> {
