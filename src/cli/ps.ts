@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { PARSER_CONFIGURATION, globalOptionsFrom } from './context';
+import { globalOptionsFrom } from './context';
 
 export function register(cli: Argv): Argv {
   return cli.command(
@@ -11,7 +11,7 @@ export function register(cli: Argv): Argv {
         .positional('ps-args', { type: 'string', array: true, describe: 'arguments for ps (runc: everything after the id)' })
         .option('format', { alias: 'f', type: 'string', choices: ['table', 'json'], default: 'table', describe: 'output format' })
         // Like runc, options after the container id belong to ps ("husk ps ID -o pid,comm").
-        .parserConfiguration({ ...PARSER_CONFIGURATION, 'unknown-options-as-args': true }),
+        .parserConfiguration({ 'camel-case-expansion': false, 'boolean-negation': false, 'unknown-options-as-args': true }),
     async (argv) => {
       const { psOutput } = await import('../lifecycle/ps');
       // After "--" yargs leaves the arguments in argv._ (after the command name).
