@@ -6,6 +6,8 @@ TSC         := $(NODE) node_modules/typescript/bin/tsc
 ADDON       := build/Release/husk_addon.node
 VALIDATOR   := build/schemas/config-validator.js
 TS_STAMP    := build/ts/.stamp
+BUNDLE      := build/husk.js
+ESBUILD     := node_modules/.bin/esbuild
 ADDON_SRC   := $(wildcard addon/*.c addon/*.h addon/*.cc) binding.gyp
 TS_SRC      := $(shell find src test conformance scripts -name '*.ts' 2>/dev/null) tsconfig.json
 DEMO_BUNDLE := bundles/out/demo
@@ -13,7 +15,7 @@ DEMO_BUNDLE := bundles/out/demo
 # build-info is phony on purpose.
 .PHONY: build-info all deps test test-unit test-integration demo install uninstall clean bench
 
-all: $(ADDON) $(VALIDATOR) $(TS_STAMP) build-info
+all: $(ADDON) $(VALIDATOR) $(TS_STAMP) $(BUNDLE) build-info
 
 # What `husk --version` prints (commit changes without any source change, so always rewritten).
 build-info:
@@ -38,6 +40,12 @@ $(TS_STAMP): $(TS_SRC) node_modules/.stamp
 	$(TSC) -p .
 	@touch $@
 
+# What bin/husk runs: the CLI in one file (tsc above is the type check and what the tests load).
+# Rebuilt whenever tsc runs, so that it is never older than build/ts (bin/husk takes the newer).
+# yargs stays outside: only --help, errors and the rarer subcommands load it.
+$(BUNDLE): $(TS_STAMP) $(shell find src -name '*.ts' 2>/dev/null) node_modules/.stamp
+	$(ESBUILD) src/cli/main.ts --bundle --platform=node --target=node20 --format=cjs --external:yargs --log-level=warning --outfile=$@
+
 test: deps all test-unit test-integration
 
 test-unit: all
@@ -54,11 +62,16 @@ install: all
 	rm -rf $(DESTDIR)$(PREFIX)/lib/husk
 	mkdir -p $(DESTDIR)$(PREFIX)/lib/husk/build $(DESTDIR)$(PREFIX)/bin
 	cp -r bin package.json node_modules $(DESTDIR)$(PREFIX)/lib/husk/
-	cp -r build/ts build/Release build/schemas build/build-info.json $(DESTDIR)$(PREFIX)/lib/husk/build/
+	cp -r build/ts build/Release build/schemas build/build-info.json $(BUNDLE) $(DESTDIR)$(PREFIX)/lib/husk/build/
 	ln -sf $(PREFIX)/lib/husk/bin/husk $(DESTDIR)$(PREFIX)/bin/husk
 
 uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/lib/husk $(DESTDIR)$(PREFIX)/bin/husk
+
+# Times husk against runc on a busybox bundle; writes bench/RESULTS.md and bench/latency.svg.
+# Options: make bench BENCH_ARGS="--count 20 --parallel 20" (node bench/bench.js --help).
+bench: all
+	$(NODE) bench/bench.js $(BENCH_ARGS)
 
 clean:
 	rm -rf build bundles/out

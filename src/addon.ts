@@ -2,6 +2,7 @@
 // make itself goes through here. Loaded lazily: subcommands that need no syscall never pay for it.
 import type { LaunchPlan } from './linux/plan';
 import * as path from 'path';
+import { buildDirectory } from './build-dir';
 
 /** A message from the container side over the sync socket (addon/sync.h). */
 export interface SyncMessage {
@@ -58,18 +59,9 @@ let loaded: Addon | undefined;
 export function addon(): Addon {
   if (!loaded) {
     // build/Release is where node-gyp puts it; HUSK_ADDON overrides for a relocated install.
-    const file = process.env.HUSK_ADDON ?? path.join(__dirname, addonRelativePath());
+    const file = process.env.HUSK_ADDON ?? path.join(buildDirectory(), 'Release', 'husk_addon.node');
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     loaded = require(file) as Addon;
   }
   return loaded;
-}
-
-/** Where the addon sits relative to the compiled JS (build/ts/src or a bundled build/husk.js). */
-function addonRelativePath(): string {
-  return __dirname.endsWith(path.join('build', 'ts', 'src'))
-    ? '../../Release/husk_addon.node'
-    : __dirname.endsWith('build')
-      ? 'Release/husk_addon.node'
-      : '../../Release/husk_addon.node';
 }

@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import { globalOptionsFrom } from './context';
+import type { CommandSyntax } from './fast-path';
 
 export const containerOptions = {
   bundle: { alias: 'b', type: 'string', default: '.', describe: 'path to the root of the bundle directory' },
@@ -9,6 +10,9 @@ export const containerOptions = {
   'no-new-keyring': { type: 'boolean', default: false, describe: 'do not create a new session keyring' },
   'preserve-fds': { type: 'number', default: 0, describe: 'pass N additional fds (3 .. 3+N-1) to the container' },
 } as const;
+
+/** The positionals and flags, for yargs and the fast parser alike (fast-path.ts). */
+export const syntax: CommandSyntax = { positionals: [{ name: 'container-id' }], options: containerOptions };
 
 export function containerOptionsFrom(argv: Record<string, unknown>) {
   return {
@@ -22,14 +26,16 @@ export function containerOptionsFrom(argv: Record<string, unknown>) {
   };
 }
 
-export function register(cli: Argv): Argv {
+export async function handler(argv: Record<string, unknown>): Promise<void> {
+  const { createContainer } = await import('../lifecycle/create');
+  await createContainer(globalOptionsFrom(argv), containerOptionsFrom(argv));
+}
+
+export function register(cli: Argv, run = handler): Argv {
   return cli.command(
     'create <container-id>',
     'create a container: its init waits in its namespaces until `start`',
     (y) => y.positional('container-id', { type: 'string', describe: 'unique name of the container' }).options(containerOptions),
-    async (argv) => {
-      const { createContainer } = await import('../lifecycle/create');
-      await createContainer(globalOptionsFrom(argv), containerOptionsFrom(argv));
-    },
+    run,
   );
 }

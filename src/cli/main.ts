@@ -1,9 +1,11 @@
 // husk's command line: runc's subcommands, flags and exit codes. Subcommand modules are
 // required only when chosen, so `husk state` never loads what `husk create` needs.
-import yargs from 'yargs/yargs';
 import type { Argv } from 'yargs';
 import { HuskError } from '../errors';
-import { DEFAULT_ROOT } from './context';
+import { mark, startTiming, timingCommand } from '../timing';
+import { GLOBAL_OPTIONS, PARSER_CONFIGURATION } from './context';
+import { parseFast } from './fast-path';
+import type { FastCommand } from './fast-path';
 import { reportFailure, setupLogging } from './report';
 
 const USAGE = `husk — an OCI runtime-spec container runtime, a drop-in replacement for runc
@@ -12,6 +14,19 @@ Usage: husk [global options] <command> [command options] <container-id>`;
 
 /** A subcommand module; preprocessArgv may rewrite the command line before parsing (exec marks where its command starts). */
 type CommandLoader = () => { register(cli: Argv): Argv; preprocessArgv?(argv: string[]): string[] };
+
+/**
+ * The subcommands containerd and Podman run for every container: a well-formed command line for
+ * them is parsed without loading yargs (fast-path.ts); anything else goes to yargs below.
+ */
+const FAST_COMMANDS: Record<string, () => FastCommand> = {
+  create: () => require('./create'),
+  start: () => require('./start'),
+  run: () => require('./run'),
+  state: () => require('./state'),
+  kill: () => require('./kill'),
+  delete: () => require('./delete'),
+};
 
 // name: description, loader. The order here is the order in --help.
 const COMMANDS: Array<[string, CommandLoader]> = [
@@ -31,16 +46,26 @@ const COMMANDS: Array<[string, CommandLoader]> = [
 ];
 
 export async function main(argv: string[]): Promise<number> {
+  mark('load');
+  const fast = parseFast(argv, GLOBAL_OPTIONS, FAST_COMMANDS);
+  if (fast) {
+    timingCommand(fast.command);
+    try {
+      setupLogging(argv);
+      mark('args');
+      await fast.module.handler(fast.argv);
+      return typeof fast.argv.exitCode === 'number' ? fast.argv.exitCode : 0;
+    } catch (err) {
+      return reportFailure(err);
+    }
+  }
+  // yargs (~15 ms to load) only for --help, errors and the subcommands without a fast path.
+  const yargs = require('yargs/yargs') as typeof import('yargs/yargs');
   let cli: Argv = yargs(argv)
     .scriptName('husk')
     .usage(USAGE)
-    .parserConfiguration({ 'camel-case-expansion': false, 'boolean-negation': false })
-    .option('root', { type: 'string', default: DEFAULT_ROOT, describe: 'root directory for storage of container state (tmpfs recommended)' })
-    .option('log', { type: 'string', describe: 'log file path (default: stderr)' })
-    .option('log-format', { type: 'string', choices: ['text', 'json'], default: 'text', describe: 'log format' })
-    .option('debug', { type: 'boolean', default: false, describe: 'enable debug logging' })
-    .option('systemd-cgroup', { type: 'boolean', default: false, describe: 'treat cgroupsPath as slice:prefix:name (no systemd: mapped onto cgroupfs)' })
-    .option('rootless', { type: 'string', default: 'auto', describe: 'ignore cgroup permission errors (true, false or auto)' })
+    .parserConfiguration(PARSER_CONFIGURATION)
+    .options(GLOBAL_OPTIONS)
     .version(false)
     .option('version', { alias: 'v', type: 'boolean', describe: 'print the version' })
     .help('help')
@@ -67,6 +92,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   const chosen = argv.find((a) => !a.startsWith('-'));
+  timingCommand(chosen ?? '');
   let parseArgv = argv;
   for (const [name, load] of COMMANDS) {
     if (name === chosen || chosen === undefined || !COMMANDS.some(([n]) => n === chosen)) {
@@ -77,6 +103,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     setupLogging(argv);
+    cli = cli.middleware(() => mark('args'));
     const parsed = await cli.parseAsync(parseArgv);
     return typeof parsed.exitCode === 'number' ? parsed.exitCode : 0;
   } catch (err) {
@@ -103,6 +130,7 @@ function unknownFlag(argv: string[], cli: Argv): string | undefined {
   return undefined;
 }
 
+startTiming((globalThis as { huskEntryTime?: number }).huskEntryTime);
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -2,6 +2,7 @@
 // "spec:" line): version, commit, spec, runtime, libseccomp.
 import * as fs from 'fs';
 import * as path from 'path';
+import { buildDirectory } from '../build-dir';
 import { SPEC_VERSION } from '../spec/versions';
 
 interface BuildInfo {
@@ -12,7 +13,7 @@ interface BuildInfo {
 
 function buildInfo(): BuildInfo {
   // Written by `make` (scripts/build-info.sh); absent in a tree built by hand.
-  const file = path.join(__dirname, '..', '..', '..', 'build-info.json');
+  const file = path.join(buildDirectory(), 'build-info.json');
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8')) as BuildInfo;
   } catch {

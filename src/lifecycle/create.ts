@@ -26,6 +26,7 @@ import {
   writeState,
 } from '../state';
 import type { ContainerState } from '../state';
+import { mark } from '../timing';
 import { launchInit, writeIdMapFiles } from './launch';
 
 export interface CreateOptions {
@@ -48,6 +49,7 @@ export function createWaitingContainer(global: GlobalOptions, options: CreateOpt
   const bundle = path.resolve(options.bundle);
   const spec = loadSpec(bundle);
   checkTerminal(spec, options);
+  mark('config');
   return withNewContainer(global.root, options.id, (dir) => {
     const execFifo = path.join(dir, EXEC_FIFO_FILE);
     addon().mkfifo(execFifo, 0o600);
@@ -57,12 +59,14 @@ export function createWaitingContainer(global: GlobalOptions, options: CreateOpt
     try {
       cgroup.applyResources(spec.linux?.resources);
       applyDeviceRules(cgroup, spec);
+      mark('cgroup');
       const state = initialState(spec, options.id, bundle, execFifo, cgroup);
       initPid = launch(spec, options, bundle, execFifo, cgroup, state);
       state.pid = initPid;
       state.pidStartTime = readProcessStartTime(initPid) ?? 0;
       writeState(global.root, state);
       if (options.pidFile) writePidFile(options.pidFile, initPid);
+      mark('state');
       return state;
     } catch (err) {
       if (initPid) killAndReap(initPid);
@@ -92,6 +96,7 @@ function launch(
     });
     // runc: unless --no-new-keyring, the container gets its own session keyring, named after it.
     plan.sessionKeyring = options.noNewKeyring ? '' : `_ses.${options.id}`;
+    mark('plan');
     const { initPid } = launchInit(plan, {
       placeInCgroups: (pid) => {
         // On pure v2 CLONE_INTO_CGROUP already put it there; v1 and hybrid need the writes.
@@ -113,6 +118,7 @@ function launch(
         return JSON.stringify(specState);
       },
     });
+    mark('clone-to-ready');
     return initPid;
   } finally {
     if (cgroupFd >= 0) fs.closeSync(cgroupFd);

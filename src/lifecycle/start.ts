@@ -5,6 +5,7 @@ import { addon } from '../addon';
 import type { GlobalOptions } from '../cli/context';
 import { HuskError, describeSystemError } from '../errors';
 import { runHooks } from '../hooks';
+import { mark } from '../timing';
 import { containerStatus, readState, toSpecState, withContainerLock } from '../state';
 
 export async function startContainer(global: GlobalOptions, id: string): Promise<void> {
@@ -14,7 +15,9 @@ export async function startContainer(global: GlobalOptions, id: string): Promise
     if (status === 'running') throw new HuskError(`cannot start container '${id}': it is already running`);
     if (status === 'stopped') throw new HuskError(`cannot start container '${id}': it has stopped`);
     if (status === 'paused') throw new HuskError(`cannot start container '${id}': it is paused`);
+    mark('state');
     releaseInit(state.execFifo, JSON.stringify(toSpecState(state, 'created')), id);
+    mark('fifo-wait');
     // runtime-spec: poststart runs after the user process started, before start returns; a
     // failure is a warning only.
     runHooks('poststart', state.hooks.poststart, toSpecState(state, 'running'));

@@ -6,6 +6,7 @@
 // required on first use, not when this module is imported.
 
 import * as path from 'path';
+import { buildDirectory } from '../build-dir';
 import { HuskError, describeSystemError } from '../errors';
 import {
   CONFIG_DOCUMENT,
@@ -37,11 +38,11 @@ interface StateValidatorModule {
 export const STATE_DOCUMENT: DocumentKind = { root: '', label: 'state' };
 
 /**
- * Where the generated validators live: $HUSK_SCHEMA_DIR, else build/schemas. This file compiles
- * to build/ts/src/spec/validate.js, three directories below build/.
+ * Where the generated validators live: $HUSK_SCHEMA_DIR, else build/schemas (found from tsc's
+ * build/ts/src/spec/validate.js and from the bundle build/husk.js alike).
  */
 export function schemaDirectory(): string {
-  return process.env.HUSK_SCHEMA_DIR || path.join(__dirname, '..', '..', '..', 'schemas');
+  return process.env.HUSK_SCHEMA_DIR || path.join(buildDirectory(), 'schemas');
 }
 
 const loadedValidators = new Map<string, unknown>();
