@@ -13,14 +13,16 @@
         "addon/util.c",
         "addon/resolve.c",
         "addon/caps.c",
-        "addon/keyring.c"
+        "addon/keyring.c",
+        "addon/seccomp.c",
+        "addon/attributes.c"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_CPP_EXCEPTIONS", "_GNU_SOURCE"],
       "cflags_c": ["-std=gnu11"],
       "cflags": ["-Wall", "-Wextra", "-Wno-unused-parameter", "-O2", "-fno-strict-aliasing"],
       "cflags_cc": ["-std=c++17", "-Wall", "-O2", "-fno-exceptions"],
-      "libraries": []
+      "libraries": ["-lseccomp"]
     }
   ]
 }

@@ -5,6 +5,7 @@
 extern "C" {
 #include "clone.h"
 #include "plan.h"
+#include "seccomp.h"
 #include "sync.h"
 }
 
@@ -191,6 +192,51 @@ void CopyProcess(const Napi::Object &js, husk_plan *plan) {
   plan->session_keyring = CopyStringOrNull(js.Get("sessionKeyring"));
 }
 
+// linux.seccomp (its program compiled beforehand by compileSeccomp), linux.sysctl,
+// process.scheduler, process.ioPriority, linux.personality: see src/linux/plan.ts.
+void CopySecurity(const Napi::Object &js, husk_plan *plan) {
+  Napi::Value seccomp = js.Get("seccomp");
+  if (seccomp.IsObject()) {
+    Napi::Object s = seccomp.As<Napi::Object>();
+    Napi::Value program = s.Get("program");
+    if (program.IsBuffer()) {
+      Napi::Buffer<uint8_t> bytes = program.As<Napi::Buffer<uint8_t>>();
+      plan->seccomp_program = malloc(bytes.Length());
+      memcpy(plan->seccomp_program, bytes.Data(), bytes.Length());
+      plan->seccomp_program_length = bytes.Length() / 8;  // sizeof(struct sock_filter)
+    }
+    plan->seccomp_flags = (unsigned)NumberOf(s, "loadFlags");
+    plan->seccomp_before_user_switch = BoolOf(s, "loadBeforeUserSwitch");
+  }
+  Napi::Array sysctls = ArrayOf(js, "sysctls");
+  plan->n_sysctls = (int)sysctls.Length();
+  plan->sysctl_paths = AllocArray<char *>(sysctls.Length());
+  plan->sysctl_values = AllocArray<char *>(sysctls.Length());
+  for (uint32_t i = 0; i < sysctls.Length(); i++) {
+    Napi::Object entry = sysctls.Get(i).As<Napi::Object>();
+    plan->sysctl_paths[i] = CopyString(entry.Get("path"));
+    plan->sysctl_values[i] = CopyString(entry.Get("value"));
+  }
+  Napi::Value scheduler = js.Get("scheduler");
+  if (scheduler.IsObject()) {
+    Napi::Object s = scheduler.As<Napi::Object>();
+    plan->has_scheduler = 1;
+    plan->sched_policy = (uint32_t)NumberOf(s, "policy");
+    plan->sched_flags = (uint64_t)NumberOf(s, "flags");
+    plan->sched_nice = (int32_t)NumberOf(s, "nice");
+    plan->sched_priority = (uint32_t)NumberOf(s, "priority");
+    plan->sched_runtime = ParseU64(s.Get("runtime"));
+    plan->sched_deadline = ParseU64(s.Get("deadline"));
+    plan->sched_period = ParseU64(s.Get("period"));
+  }
+  Napi::Value io_priority = js.Get("ioPriority");
+  plan->io_priority = io_priority.IsNumber() ? io_priority.As<Napi::Number>().Int32Value() : -1;
+  Napi::Value persona = js.Get("personality");
+  plan->personality = persona.IsNumber() ? (long)persona.As<Napi::Number>().Int64Value() : -1;
+  plan->apparmor_profile = CopyStringOrNull(js.Get("apparmorProfile"));
+  plan->selinux_label = CopyStringOrNull(js.Get("selinuxLabel"));
+}
+
 husk_plan *CopyPlan(const Napi::Object &js) {
   husk_plan *plan = static_cast<husk_plan *>(calloc(1, sizeof(husk_plan)));
   plan->new_namespace_flags = (int)NumberOf(js, "newNamespaceFlags");
@@ -230,6 +276,7 @@ husk_plan *CopyPlan(const Napi::Object &js) {
   plan->hostname = CopyStringOrNull(js.Get("hostname"));
   plan->domainname = CopyStringOrNull(js.Get("domainname"));
   CopyProcess(js, plan);
+  CopySecurity(js, plan);
   plan->exec_fifo_fd = -1;
   plan->payload_capacity = kPayloadCapacity;
   plan->payload = static_cast<char *>(calloc(1, kPayloadCapacity));
@@ -329,9 +376,11 @@ Napi::Value SyncRecv(const Napi::CallbackInfo &info) {
     return result;
   }
   struct husk_sync_msg msg;
-  int rc = husk_sync_recv(fd, &msg, nullptr, 0);
+  int passed_fd = -1;  // SYNC_SECCOMP_LISTENER carries the listener fd
+  int rc = husk_sync_recv_fd(fd, &msg, &passed_fd);
   if (rc == -ECONNRESET) msg = {SYNC_EOF, 0, 0, -1};
   else if (rc < 0) return ThrowErrno(env, "reading sync socket", -rc);
+  result.Set("fd", Napi::Number::New(env, passed_fd));
   result.Set("type", Napi::Number::New(env, msg.type));
   result.Set("value", Napi::Number::New(env, msg.value));
   result.Set("errno", Napi::Number::New(env, msg.error));
@@ -470,6 +519,72 @@ Napi::Value ErrnoText(const Napi::CallbackInfo &info) {
   return Napi::String::New(info.Env(), ErrnoName(info[0].As<Napi::Number>().Int32Value()));
 }
 
+// compileSeccomp({defaultAction, architectures, rules, optimize}) -> {program, unknownSyscalls}.
+// Runs libseccomp here, in husk, never in the container side (addon/seccomp.h).
+Napi::Value CompileSeccomp(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  Napi::Object js = info[0].As<Napi::Object>();
+  husk_seccomp_filter filter = {};
+  filter.default_action = (uint32_t)NumberOf(js, "defaultAction");
+  filter.optimize_binary_tree = BoolOf(js, "optimize");
+  Napi::Array arches = ArrayOf(js, "architectures");
+  std::vector<std::string> arch_names;
+  std::vector<const char *> arch_pointers;
+  for (uint32_t i = 0; i < arches.Length(); i++) arch_names.push_back(arches.Get(i).As<Napi::String>().Utf8Value());
+  for (const std::string &name : arch_names) arch_pointers.push_back(name.c_str());
+  filter.architectures = arch_pointers.data();
+  filter.n_architectures = (int)arch_pointers.size();
+  Napi::Array rules = ArrayOf(js, "rules");
+  std::vector<husk_seccomp_rule> rule_list(rules.Length());
+  std::vector<std::string> syscall_names(rules.Length());
+  std::vector<std::vector<husk_seccomp_condition>> conditions(rules.Length());
+  for (uint32_t i = 0; i < rules.Length(); i++) {
+    Napi::Object r = rules.Get(i).As<Napi::Object>();
+    syscall_names[i] = r.Get("syscall").As<Napi::String>().Utf8Value();
+    Napi::Array conds = ArrayOf(r, "conditions");
+    for (uint32_t c = 0; c < conds.Length(); c++) {
+      Napi::Object cond = conds.Get(c).As<Napi::Object>();
+      conditions[i].push_back({(unsigned)NumberOf(cond, "index"), (int)NumberOf(cond, "op"),
+                               ParseU64(cond.Get("value")), ParseU64(cond.Get("valueTwo"))});
+    }
+    rule_list[i].syscall = syscall_names[i].c_str();
+    rule_list[i].action = (uint32_t)NumberOf(r, "action");
+    rule_list[i].conditions = conditions[i].data();
+    rule_list[i].n_conditions = (int)conditions[i].size();
+  }
+  filter.rules = rule_list.data();
+  filter.n_rules = (int)rule_list.size();
+  husk_seccomp_program program;
+  int rc = husk_seccomp_compile(&filter, &program);
+  if (rc < 0) {
+    Napi::Error error = Napi::Error::New(env, "libseccomp: " + ErrnoName(-rc));
+    error.Set("errno", Napi::Number::New(env, -rc));
+    error.Set("failedRule", Napi::Number::New(env, program.failed_rule));
+    error.Set("failedArchitecture", Napi::Number::New(env, program.failed_architecture));
+    error.ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("program", Napi::Buffer<uint8_t>::Copy(env, static_cast<uint8_t *>(program.instructions), program.length * 8));
+  free(program.instructions);
+  Napi::Array unknown = Napi::Array::New(env);
+  for (size_t i = 0; i < rule_list.size(); i++)
+    if (rule_list[i].unknown) unknown.Set(unknown.Length(), Napi::Number::New(env, (double)i));
+  result.Set("unknownRules", unknown);
+  return result;
+}
+
+// sendSeccompListener(listenerPath, fd, stateJson): the seccomp agent handover.
+Napi::Value SendSeccompListener(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  int fd = info[1].As<Napi::Number>().Int32Value();
+  std::string state = info[2].As<Napi::String>().Utf8Value();
+  int rc = husk_seccomp_send_to_agent(path.c_str(), fd, state.data(), state.size());
+  if (rc < 0) return ThrowErrno(env, "sending the seccomp listener to " + path, -rc);
+  return env.Undefined();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("spawnInit", Napi::Function::New(env, SpawnInit));
   exports.Set("syncRecv", Napi::Function::New(env, SyncRecv));
@@ -485,6 +600,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("close", Napi::Function::New(env, Close));
   exports.Set("waitFifoReadersGone", Napi::Function::New(env, WaitFifoReadersGone));
   exports.Set("errnoText", Napi::Function::New(env, ErrnoText));
+  exports.Set("compileSeccomp", Napi::Function::New(env, CompileSeccomp));
+  exports.Set("sendSeccompListener", Napi::Function::New(env, SendSeccompListener));
   return exports;
 }
 

@@ -12,10 +12,12 @@
  * namespace owns them). Both stages run only async-signal-safe code: Node is multithreaded and
  * any lock another thread held at clone time stays held forever here. */
 #include "clone.h"
+#include "attributes.h"
 #include "devices.h"
 #include "mounts.h"
 #include "namespaces.h"
 #include "process.h"
+#include "seccomp.h"
 #include "sync.h"
 #include "util.h"
 
@@ -98,10 +100,20 @@ static void run_init(struct husk_plan *plan) {
   if (rc < 0) FAIL(plan, STEP_CREATE_CONTAINER_HOOK, rc, failed);
 
   husk_enter_rootfs(plan, root_fd);
+  husk_write_sysctls(plan);
   husk_finish_rootfs(plan);
   husk_set_identity(plan);
+  husk_set_scheduling(plan);
+  husk_set_lsm_labels(plan);
+  /* Seccomp as late as possible, so the fewest syscalls of ours must pass the container's filter.
+   * Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, which the user switch may drop:
+   * then it goes first (runc orders it the same way). Either way before READY: a listener fd must
+   * reach husk over the sync socket, and a failure is still a `create` error. */
+  if (plan->seccomp_before_user_switch) husk_seccomp_install(plan);
   husk_prepare_process(plan);
   husk_prepare_fds(plan);
+  if (!plan->seccomp_before_user_switch) husk_seccomp_install(plan);
+  husk_set_personality(plan);  /* after the filter, as runc: a profile decides which personas */
   if (husk_sync_send(plan->sync_fd, SYNC_READY, 0, 0, -1) < 0) _exit(1);
   close(plan->sync_fd);
 

@@ -119,6 +119,27 @@ struct husk_plan {
   size_t payload_capacity;
   char *exec_path;          /* resolved program path, PATH_MAX */
   char *scratch;            /* PATH_MAX * 2 bytes for path building */
+
+  /* seccomp (addon/seccomp.c): the program compiled in the parent, loaded by the child */
+  void *seccomp_program;          /* struct sock_filter[]; NULL: no filter */
+  size_t seccomp_program_length;  /* instructions */
+  unsigned int seccomp_flags;     /* SECCOMP_FILTER_FLAG_* for seccomp(2); NEW_LISTENER: hand the fd over */
+  int seccomp_before_user_switch; /* noNewPrivileges false: load while CAP_SYS_ADMIN is still held */
+
+  /* kernel attributes of the process (addon/attributes.c) */
+  char **sysctl_paths;            /* "/proc/sys/net/ipv4/ip_forward", written after pivot_root */
+  char **sysctl_values;
+  int n_sysctls;
+  int has_scheduler;              /* process.scheduler: sched_setattr(2) with the fields below */
+  uint32_t sched_policy;
+  uint64_t sched_flags;
+  int32_t sched_nice;
+  uint32_t sched_priority;
+  uint64_t sched_runtime, sched_deadline, sched_period;
+  int io_priority;                /* ioprio_set(2) value (class << 13 | level), -1: unchanged */
+  long personality;               /* personality(2) persona, -1: unchanged */
+  char *apparmor_profile;         /* NULL: none */
+  char *selinux_label;            /* NULL: none */
 };
 
 #endif

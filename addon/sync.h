@@ -15,6 +15,8 @@ enum husk_sync_type {
   SYNC_RUNTIME_HOOKS = 4,  /* child -> parent: mounts done; run prestart/createRuntime, then GO */
   SYNC_READY = 5,          /* child -> parent: set up, waiting for start */
   SYNC_ERROR = 6,          /* child -> parent: step `value` failed with `error` on item `detail` */
+  SYNC_SECCOMP_LISTENER = 7, /* child -> parent: the seccomp listener fd is attached (SCM_RIGHTS);
+                              * hand it to the agent at listenerPath, then GO */
 };
 
 /* Steps of the container side, for error reports. Keep in step with src/lifecycle/child-steps.ts. */
@@ -59,6 +61,16 @@ enum husk_step {
   STEP_CAPABILITIES,
   STEP_NO_NEW_PRIVILEGES,
   STEP_SESSION_KEYRING,
+
+  /* Seccomp and kernel process attributes (addon/seccomp.c, addon/attributes.c), numbered apart
+   * for the same reason; child-steps.ts names them in SECURITY_STEPS. */
+  STEP_SECCOMP = 200,      /* seccomp(SECCOMP_SET_MODE_FILTER) */
+  STEP_SECCOMP_LISTENER,   /* handing the SCMP_ACT_NOTIFY listener fd to husk */
+  STEP_SYSCTL,             /* detail: index into the plan's sysctls */
+  STEP_SCHEDULER,          /* sched_setattr */
+  STEP_IO_PRIORITY,        /* ioprio_set */
+  STEP_PERSONALITY,        /* personality */
+  STEP_LSM_LABEL,          /* detail: 0 AppArmor profile, 1 SELinux label */
 };
 
 struct husk_sync_msg {
@@ -72,6 +84,11 @@ struct husk_sync_msg {
 int husk_sync_send(int fd, int type, int value, int error, int detail);
 /* Receive a message; payload (if any) is copied NUL-terminated into buf (capacity cap). */
 int husk_sync_recv(int fd, struct husk_sync_msg *msg, char *buf, size_t cap);
+/* Child side: a message with `passed_fd` attached (SCM_RIGHTS). 0 or -errno. */
+int husk_sync_send_fd(int fd, int type, int value, int passed_fd);
+/* Parent side: husk_sync_recv without payload that also takes an fd passed with the message
+ * (*passed_fd = -1 when none came; a received fd is close-on-exec). */
+int husk_sync_recv_fd(int fd, struct husk_sync_msg *msg, int *passed_fd);
 /* Report a failed step and exit the child. Never returns. */
 void husk_child_fail(int sync_fd, int step, int error, int detail) __attribute__((noreturn));
 

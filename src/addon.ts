@@ -14,6 +14,8 @@ export interface SyncMessage {
   errno: number;
   /** MSG_ERROR: index into the plan's list that the step worked on (mount index, device index...), or -1. */
   detail: number;
+  /** An fd that came with the message (SCM_RIGHTS; SECCOMP_LISTENER), -1 for none. Close-on-exec; the receiver owns it. */
+  fd?: number;
 }
 
 export interface SpawnedInit {
@@ -52,6 +54,21 @@ export interface Addon {
   close(fd: number): void;
   /** Human text for an errno number ("EPERM: Operation not permitted"). */
   errnoText(errno: number): string;
+
+  // ---- seccomp (addon/seccomp.c) ----
+  /**
+   * Build a seccomp filter with libseccomp and export its BPF program (struct sock_filter[]).
+   * unknownRules: indexes of rules whose syscall libseccomp does not know (skipped). Throws an
+   * Error with errno and failedRule / failedArchitecture (indexes, -1 when not that).
+   */
+  compileSeccomp(filter: {
+    defaultAction: number;
+    architectures: string[];
+    rules: Array<{ syscall: string; action: number; conditions: Array<{ index: number; op: number; value: string; valueTwo: string }> }>;
+    optimize: boolean;
+  }): { program: Buffer; unknownRules: number[] };
+  /** Connect to the seccomp agent's unix socket and send the state JSON with the listener fd attached. */
+  sendSeccompListener(listenerPath: string, fd: number, stateJson: string): void;
 }
 
 let loaded: Addon | undefined;

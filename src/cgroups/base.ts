@@ -35,7 +35,7 @@ export abstract class CgroupBase implements Cgroup {
   applyResources(resources: Resources | undefined): void {
     if (!resources) return;
     checkResourceValues(resources);
-    this.writeResources(resources);
+    this.writeResources(resources, false);
     this.applied = mergeResources(this.applied, resources);
   }
 
@@ -43,8 +43,11 @@ export abstract class CgroupBase implements Cgroup {
     checkResourceValues(change);
     const normalized = normalizeChange(change);
     const merged = mergeResources(this.applied, normalized);
-    this.applyResources(resourcesToApply(merged, normalized));
-    return this.applied ?? {};
+    const toApply = resourcesToApply(merged, normalized);
+    checkResourceValues(toApply);
+    this.writeResources(toApply, true);
+    this.applied = merged;
+    return merged;
   }
 
   appliedResources(): Resources | undefined {
@@ -55,8 +58,11 @@ export abstract class CgroupBase implements Cgroup {
   protected applied: Resources | undefined;
 
   abstract get unifiedPath(): string | undefined;
-  /** Check and write `resources` (already known to be non-empty) in this version's files. */
-  protected abstract writeResources(resources: Resources): void;
+  /**
+   * Write `resources` (already checked) in this version's files. `restoreOnFailure`: put back
+   * the previous values when a write fails (update; create destroys the cgroup instead).
+   */
+  protected abstract writeResources(resources: Resources, restoreOnFailure: boolean): void;
   abstract applyDeviceRules(rules: DeviceCgroupRule[]): void;
   abstract stats(): Record<string, unknown>;
   abstract oomCounters(): OomCounters | undefined;

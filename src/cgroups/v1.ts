@@ -9,7 +9,7 @@ import { UNIFIED_KEY } from './host';
 import { FIELD_PREFIX, refuseLimitBelowUsage } from './resource-values';
 import { CgroupWrite, v1DeviceRuleLine, v1ResourceWrites } from './resources';
 import { OomCounters, readU64, v1OomCounters, v1Stats } from './stats';
-import { WriteTarget, applyWrites } from './write-engine';
+import { WriteTarget, applyWrites, applyWritesRestoringOnFailure } from './write-engine';
 
 const FREEZE_ATTEMPTS = 1000;
 
@@ -61,10 +61,11 @@ export class V1Cgroup extends CgroupBase {
     return dir !== undefined && readFreezerState(dir) === 'FROZEN';
   }
 
-  protected writeResources(resources: Resources): void {
+  protected writeResources(resources: Resources, restoreOnFailure: boolean): void {
     const writes = v1ResourceWrites(resources);
     this.checkMemoryBeforeUpdate(resources);
-    applyWrites(writes, this.writeTarget());
+    if (restoreOnFailure) applyWritesRestoringOnFailure(writes, this.writeTarget());
+    else applyWrites(writes, this.writeTarget());
     const shares = writes.find((w) => w.file === 'cpu.shares');
     if (shares) this.checkSharesTookEffect(shares);
   }

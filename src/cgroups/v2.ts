@@ -9,7 +9,7 @@ import { UNIFIED_KEY } from './host';
 import { refuseLimitBelowUsage } from './resource-values';
 import { v2ResourceWrites } from './resources';
 import { OomCounters, readU64, v2OomCounters, v2Stats } from './stats';
-import { WriteTarget, applyWrites } from './write-engine';
+import { WriteTarget, applyWrites, applyWritesRestoringOnFailure } from './write-engine';
 
 const FREEZE_TIMEOUT_MS = 10_000;
 
@@ -55,7 +55,7 @@ export class V2Cgroup extends CgroupBase {
     return (readCgroupFile(this.directory, 'cgroup.freeze') ?? '').trim() === '1';
   }
 
-  protected writeResources(resources: Resources): void {
+  protected writeResources(resources: Resources, restoreOnFailure: boolean): void {
     const writes = v2ResourceWrites(resources);
     if (resources.memory?.checkBeforeUpdate) {
       // runc's CheckMemoryUsage compares both the limit and memory+swap with memory.current.
@@ -63,7 +63,8 @@ export class V2Cgroup extends CgroupBase {
       refuseLimitBelowUsage('memory.limit', resources.memory.limit, usage);
       refuseLimitBelowUsage('memory.swap', resources.memory.swap, usage);
     }
-    applyWrites(writes, this.writeTarget());
+    if (restoreOnFailure) applyWritesRestoringOnFailure(writes, this.writeTarget());
+    else applyWrites(writes, this.writeTarget());
   }
 
   stats(): Record<string, unknown> {

@@ -10,7 +10,8 @@
 //  * Which file exists. blkio.weight vs blkio.bfq.weight (v1), io.bfq.weight vs io.weight (v2),
 //    optional files such as memory.swap.max without swap accounting.
 import { HuskError } from '../errors';
-import { CgroupWriteError, writeCgroupFile } from './files';
+import { logWarn } from '../log';
+import { CgroupWriteError, readCgroupFile, writeCgroupFile } from './files';
 import { FIELD_PREFIX } from './resource-values';
 import type { CgroupWrite } from './resources';
 
@@ -25,6 +26,55 @@ export interface WriteTarget {
 
 /** How one file gets its value; tests pass a fake kernel that enforces constraints. */
 export type FileWriter = (dir: string, file: string, value: string) => void;
+/** How one file's current value is read (undefined when missing). */
+export type FileReader = (dir: string, file: string) => string | undefined;
+
+/**
+ * applyWrites for `update`: the files about to change are read first, and when a write fails the
+ * ones that held a single value get it back, so a refused update leaves the limits in force
+ * (runc, too, re-applies the old configuration when an update fails). Files holding a table
+ * (io.max, blkio.throttle.*, memory.oom_control) or nothing are not restorable this way and keep
+ * what was written. Throws the original failure; a failed restore is a warning.
+ */
+export function applyWritesRestoringOnFailure(
+  writes: CgroupWrite[],
+  target: WriteTarget,
+  writeFile: FileWriter = writeCgroupFile,
+  readFile: FileReader = readCgroupFile,
+): void {
+  const snapshots = snapshotTargets(writes, target, readFile);
+  try {
+    applyWrites(writes, target, writeFile);
+  } catch (err) {
+    try {
+      applyWrites(snapshots.reverse(), target, writeFile);
+    } catch (restoreError) {
+      logWarn(`restoring the previous limits after a failed update: ${(restoreError as Error).message}; the cgroup may hold a mix of old and new values`);
+    }
+    throw err;
+  }
+}
+
+function snapshotTargets(writes: CgroupWrite[], target: WriteTarget, readFile: FileReader): CgroupWrite[] {
+  const snapshots: CgroupWrite[] = [];
+  const seen = new Set<string>();
+  for (const write of writes) {
+    let dir: string;
+    try {
+      dir = target.directoryFor(write);
+    } catch {
+      continue; // applyWrites reports the missing controller
+    }
+    for (const file of [write.file, write.fallback?.file]) {
+      if (file === undefined || seen.has(`${dir}/${file}`)) continue;
+      seen.add(`${dir}/${file}`);
+      const value = readFile(dir, file)?.trim();
+      if (value === undefined || value === '' || value.includes('\n')) continue;
+      snapshots.push({ controller: write.controller, field: write.field, file, value, optional: true });
+    }
+  }
+  return snapshots;
+}
 
 export function applyWrites(writes: CgroupWrite[], target: WriteTarget, writeFile: FileWriter = writeCgroupFile): void {
   let pending = writes;

@@ -30,7 +30,7 @@ export function register(cli: Argv): Argv {
     (y) => {
       let builder = y
         .positional('container-id', { type: 'string' })
-        .option('resources', { alias: 'r', type: 'string', describe: "a file with the runtime-spec's linux.resources JSON, or '-' for stdin" });
+        .option('resources', { alias: 'r', type: 'string', nargs: 1, describe: "a file with the runtime-spec's linux.resources JSON, or '-' for stdin" });
       for (const [name, describe] of FLAG_HELP) builder = builder.option(name, { type: 'string', requiresArg: true, describe });
       // runc calls it --cpu-share; --cpu-shares is what people type (docker's name).
       return builder.alias('cpu-share', 'cpu-shares');

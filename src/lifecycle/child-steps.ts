@@ -10,6 +10,7 @@ export const SyncType = {
   RUNTIME_HOOKS: 4,
   READY: 5,
   ERROR: 6,
+  SECCOMP_LISTENER: 7,
   TIMEOUT: -1,
 } as const;
 
@@ -58,6 +59,22 @@ const STEP_NAMES = [
   'joining a new session keyring',
 ] as const;
 
+/** Seccomp and process-attribute steps: addon/sync.h numbers them from 200 (STEP_SECCOMP). */
+const SECURITY_STEPS: Readonly<Record<number, string>> = {
+  200: 'loading the seccomp filter',
+  201: 'handing the seccomp listener to husk',
+  202: 'writing sysctl',
+  203: 'setting the scheduler (process.scheduler)',
+  204: 'setting the I/O priority (process.ioPriority)',
+  205: 'setting the personality (linux.personality)',
+  206: 'setting the LSM exec label',
+};
+
+/** Name of a step number, from whichever table holds it. */
+function stepName(step: number): string | undefined {
+  return STEP_NAMES[step] ?? SECURITY_STEPS[step];
+}
+
 export const Step = Object.fromEntries(STEP_NAMES.map((name, index) => [name, index]));
 
 function errnoName(errno: number, describe: (errno: number) => string): string {
@@ -66,7 +83,9 @@ function errnoName(errno: number, describe: (errno: number) => string): string {
 
 /** What the failed step was working on, in the config's terms. */
 function subject(step: number, detail: number, plan: LaunchPlan): string {
-  const name = STEP_NAMES[step] ?? '';
+  const name = stepName(step) ?? '';
+  const security = securitySubject(name, detail, plan);
+  if (security !== null) return security;
   if (detail < 0) {
     if (name.startsWith('changing to the working')) return ` ${plan.cwd}`;
     if (name.startsWith('finding the program')) return ` '${plan.args[0]}' (PATH inside the container: ${pathOf(plan)})`;
@@ -97,6 +116,31 @@ function subject(step: number, detail: number, plan: LaunchPlan): string {
   return '';
 }
 
+function securitySubject(name: string, detail: number, plan: LaunchPlan): string | null {
+  if (name === SECURITY_STEPS[202]) {
+    const sysctl = plan.sysctls?.[detail];
+    return sysctl ? ` ${sysctl.path} = '${sysctl.value}'` : '';
+  }
+  if (name === SECURITY_STEPS[206]) {
+    return detail === 0 ? ` AppArmor profile '${plan.apparmorProfile}'` : ` SELinux label '${plan.selinuxLabel}'`;
+  }
+  return null;
+}
+
+/** Why a security step most likely failed, when the errno alone does not say it. */
+function securityHint(name: string, errno: number): string {
+  if (name === SECURITY_STEPS[200] && errno === 13 /* EACCES */) {
+    return ' (without process.noNewPrivileges the filter needs CAP_SYS_ADMIN in the container\'s user namespace)';
+  }
+  if (name === SECURITY_STEPS[200] && errno === 22 /* EINVAL */) {
+    return ' (a linux.seccomp.flags entry this kernel lacks?)';
+  }
+  if (name === SECURITY_STEPS[202] && errno === 18 /* EXDEV */) {
+    return ' (not a procfs file: is proc mounted on /proc?)';
+  }
+  return '';
+}
+
 function pathOf(plan: LaunchPlan): string {
   const entry = plan.env.find((e) => e.startsWith('PATH='));
   return entry ? entry.slice(5) : '(not set)';
@@ -112,8 +156,8 @@ export function explainChildFailure(
   plan: LaunchPlan,
   describeErrno: (errno: number) => string,
 ): string {
-  const name = STEP_NAMES[step] ?? `step ${step}`;
-  let reason = errnoName(errno, describeErrno);
+  const name = stepName(step) ?? `step ${step}`;
+  let reason = errnoName(errno, describeErrno) + securityHint(name, errno);
   if (name.startsWith('running createContainer hook')) {
     reason = errno === 110 /* ETIMEDOUT */ ? 'timed out' : errno === 125 /* ECANCELED */ ? 'exited non-zero' : reason;
   }

@@ -117,6 +117,8 @@ function launch(
         runHooks('createRuntime', spec.hooks?.createRuntime, specState);
         return JSON.stringify(specState);
       },
+      // The seccomp agent (linux.seccomp.listenerPath) gets the same state as the hooks.
+      specState: (pid) => toSpecState({ ...state, pid }, 'creating'),
     });
     mark('clone-to-ready');
     return initPid;

@@ -8,6 +8,8 @@
 //   ◀──────────────────── INIT_PID
 //   ◀──────────────────── RUNTIME_HOOKS    (mounts and devices done)
 //   prestart + createRuntime hooks, GO + state JSON ──▶ createContainer hooks, pivot_root, user...
+//   ◀──────────────────── SECCOMP_LISTENER (only with SCMP_ACT_NOTIFY; the listener fd attached)
+//   fd + state to the agent at listenerPath, GO ──▶
 //   ◀──────────────────── READY            (init now blocks on the exec fifo)
 //
 // Any ERROR message, or the socket closing early, fails the launch with a sentence saying which
@@ -17,6 +19,9 @@ import { addon } from '../addon';
 import { HuskError } from '../errors';
 import type { LaunchPlan } from '../linux/plan';
 import { explainChildFailure, SyncType } from './child-steps';
+import { logDebug } from '../log';
+import { compileSeccomp, containerProcessState, sendListenerToAgent } from '../linux/seccomp';
+import type { ContainerProcessState } from '../linux/seccomp';
 
 export interface LaunchCallbacks {
   /** Stage 1 exists (pid in husk's pid namespace): put it into the container's cgroups. */
@@ -27,6 +32,8 @@ export interface LaunchCallbacks {
   initExists(initPid: number): void;
   /** Mounts are done: run prestart and createRuntime hooks; return the state JSON for createContainer hooks. */
   runtimeHooks(initPid: number): string;
+  /** The runtime-spec state (status "creating") for the seccomp agent; needed with SCMP_ACT_NOTIFY. */
+  specState?(initPid: number): ContainerProcessState['state'];
 }
 
 export interface LaunchedInit {
@@ -36,6 +43,11 @@ export interface LaunchedInit {
 /** Spawns the init per `plan` and returns once it waits for start. Cleans up its own processes on failure. */
 export function launchInit(plan: LaunchPlan, callbacks: LaunchCallbacks): LaunchedInit {
   const native = addon();
+  if (plan.seccomp && !plan.seccomp.program) {
+    const started = process.hrtime.bigint();
+    compileSeccomp(plan.seccomp, native, logDebug);
+    logDebug(`seccomp: ${plan.seccomp.rules.length} rules compiled to ${plan.seccomp.program!.length / 8} BPF instructions in ${Number(process.hrtime.bigint() - started) / 1e6} ms`);
+  }
   let spawned;
   try {
     spawned = native.spawnInit(plan);
@@ -53,6 +65,7 @@ export function launchInit(plan: LaunchPlan, callbacks: LaunchCallbacks): Launch
   };
   try {
     callbacks.placeInCgroups(stage1Pid);
+    if (plan.oomScoreAdj !== undefined && plan.oomScoreAdj !== null) writeOomScoreAdj(stage1Pid, plan.oomScoreAdj);
     native.syncSend(syncFd, SyncType.GO);
     for (;;) {
       const msg = native.syncRecv(syncFd, -1);
@@ -68,6 +81,10 @@ export function launchInit(plan: LaunchPlan, callbacks: LaunchCallbacks): Launch
           break;
         case SyncType.RUNTIME_HOOKS:
           native.syncSend(syncFd, SyncType.GO, callbacks.runtimeHooks(initPid));
+          break;
+        case SyncType.SECCOMP_LISTENER:
+          handOverSeccompListener(plan, msg.fd ?? -1, initPid, callbacks, native);
+          native.syncSend(syncFd, SyncType.GO);
           break;
         case SyncType.READY:
           return { initPid };
@@ -96,6 +113,36 @@ export function launchInit(plan: LaunchPlan, callbacks: LaunchCallbacks): Launch
     throw err;
   } finally {
     native.close(syncFd);
+  }
+}
+
+/**
+ * process.oomScoreAdj for the first stage before it does anything: the init and everything it
+ * starts inherit the value. Written by husk (not the child) because lowering it needs
+ * CAP_SYS_RESOURCE in the initial user namespace, which a child in a new user namespace lacks.
+ */
+function writeOomScoreAdj(pid: number, value: number): void {
+  try {
+    fs.writeFileSync(`/proc/${pid}/oom_score_adj`, String(value));
+  } catch (err) {
+    throw new HuskError(`process.oomScoreAdj: writing /proc/${pid}/oom_score_adj: ${(err as Error).message}`);
+  }
+}
+
+function handOverSeccompListener(
+  plan: LaunchPlan,
+  fd: number,
+  initPid: number,
+  callbacks: LaunchCallbacks,
+  native: ReturnType<typeof addon>,
+): void {
+  try {
+    if (fd < 0 || !plan.seccomp?.listenerPath) throw new HuskError('container init sent a seccomp listener husk did not ask for');
+    if (!callbacks.specState) throw new HuskError('linux.seccomp.listenerPath: this operation cannot hand a seccomp listener to an agent');
+    const state = containerProcessState(plan.seccomp, initPid, callbacks.specState(initPid));
+    sendListenerToAgent(plan.seccomp, fd, state, (listenerPath, listenerFd, json) => native.sendSeccompListener(listenerPath, listenerFd, json));
+  } finally {
+    if (fd >= 0) native.close(fd);
   }
 }
 

@@ -10,12 +10,13 @@ import { CLONE_NEWCGROUP, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWUTS
 import { planDevices } from './devices';
 import { planChildHooks } from './hooks';
 import { planCapabilities, readLastCap } from './capabilities';
-import { logWarn } from '../log';
+import { logDebug, logWarn } from '../log';
 import { type HostProbe, defaultHostProbe } from './host-probe';
 import { needsDevSetup, planMounts } from './mounts';
 import { type NamespaceSetup, createsNamespace, hasOwnNamespace, planNamespaces } from './namespaces';
 import { containerPath } from './paths';
 import { planArgs, planCwd, planEnv } from './process';
+import { type LsmProbe, defaultLsmProbe, planSecurityAttributes } from './process-attributes';
 import { type RlimitCeiling, planRlimits } from './rlimits';
 import { planRoot, planRootfsPropagation } from './rootfs';
 import { type IdMapText, homeDirectory, planProcessUser, userNamespaceMaps } from './user';
@@ -39,6 +40,8 @@ export interface BuildPlanOptions {
   cgroupV1Paths?: Readonly<Record<string, string>>;
   /** Host facts; any member left out is read from the real host. */
   probe?: Partial<HostProbe>;
+  /** Which LSMs the host runs (AppArmor, SELinux); read from the host when left out. */
+  lsmProbe?: LsmProbe;
 }
 
 /** Everything the launch needs from the spec: the plan, and the id maps the parent writes. */
@@ -134,6 +137,8 @@ export function buildLaunch(spec: Spec, options: BuildPlanOptions): Launch {
 
     capabilities: planCapabilities(process.capabilities, readLastCap(), logWarn),
     noNewPrivileges: process.noNewPrivileges === true,
+
+    ...planSecurityAttributes(process, spec.linux, options.lsmProbe ?? defaultLsmProbe(), logDebug),
   };
   return { plan, idMaps };
 }

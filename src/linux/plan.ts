@@ -5,6 +5,8 @@
 // copies this object into `struct husk_plan` (addon/plan.h) before clone3; the field names here
 // and there are the contract between the two halves. Keep them in step.
 import type { CapabilityPlan } from './capabilities';
+import type { SchedulerPlan, SysctlWrite } from './process-attributes';
+import type { SeccompPlan } from './seccomp';
 
 /** A namespace the container joins by path. The addon opens `path` in the parent before clone. */
 export interface NamespaceJoin {
@@ -149,4 +151,23 @@ export interface LaunchPlan {
    * does not share the caller's keys; "" with --no-new-keyring. Set by the lifecycle (it knows the id).
    */
   sessionKeyring?: string;
+
+  // ---- seccomp and kernel process attributes (src/linux/seccomp.ts, process-attributes.ts;
+  //      addon/seccomp.c, addon/attributes.c). Absent means "none" / "leave it alone". ----
+  /** linux.seccomp resolved; its BPF `program` is compiled by launchInit just before the spawn. */
+  seccomp?: SeccompPlan | null;
+  /** linux.sysctl: /proc/sys files the child writes after pivot_root, in config order. */
+  sysctls?: SysctlWrite[];
+  /** process.oomScoreAdj: husk writes it for the first stage, whose children inherit it. null: unchanged. */
+  oomScoreAdj?: number | null;
+  /** process.scheduler for sched_setattr(2), before the user switch. */
+  scheduler?: SchedulerPlan | null;
+  /** process.ioPriority as the ioprio_set(2) value; -1: unchanged. */
+  ioPriority?: number;
+  /** linux.personality as the personality(2) persona; -1: unchanged. */
+  personality?: number;
+  /** process.apparmorProfile, set as the exec profile; "" for none (refused when AppArmor is off). */
+  apparmorProfile?: string;
+  /** process.selinuxLabel, set as the exec context; "" for none (refused when SELinux is off). */
+  selinuxLabel?: string;
 }

@@ -12,7 +12,7 @@ import { CgroupHost, planCgroup, probeCgroupHost, toJsonLine } from '../../src/c
 import { CgroupWriteError } from '../../src/cgroups/files';
 import { v2ResourceWrites, type CgroupWrite } from '../../src/cgroups/resources';
 import { v2Stats } from '../../src/cgroups/stats';
-import { applyWrites } from '../../src/cgroups/write-engine';
+import { applyWrites, applyWritesRestoringOnFailure } from '../../src/cgroups/write-engine';
 
 let top: string;
 
@@ -277,4 +277,15 @@ test('write engine: a value refused in every round is reported with its field, f
     huskError(/^linux\.resources\.memory\.limit: the kernel refused '300' for \/fake\/memory\.limit_in_bytes \(EINVAL: invalid argument\)$/),
   );
   assert.throws(() => applyWrites(v2ResourceWrites({ pids: { limit: 3 } }), TARGET, kernel.write), huskError(/^linux\.resources\.pids\.limit cannot be applied: missing$/));
+});
+
+test('write engine (update): a failed update puts the single-value files back as they were', () => {
+  const kernel = fakeKernel({ 'memory.limit_in_bytes': '100', 'memory.memsw.limit_in_bytes': '200', 'cpu.cfs_quota_us': '1000', 'cpu.cfs_burst_us': '0' });
+  const read = (_dir: string, file: string): string | undefined => kernel.values[file];
+  const writes: CgroupWrite[] = [
+    { controller: 'cpu', field: 'cpu.quota', file: 'cpu.cfs_quota_us', value: '5000' },
+    ...memoryWrites('300', '250'), // memsw below the limit: refused in every round
+  ];
+  assert.throws(() => applyWritesRestoringOnFailure(writes, TARGET, kernel.write, read), huskError(/^linux\.resources\.memory\.limit: the kernel refused '300'/));
+  assert.deepEqual(kernel.values, { 'memory.limit_in_bytes': '100', 'memory.memsw.limit_in_bytes': '200', 'cpu.cfs_quota_us': '1000', 'cpu.cfs_burst_us': '0' });
 });
