@@ -4,8 +4,10 @@
 set -eu
 
 # build: libseccomp for seccomp-bpf; the OCI schemas; tests: a static busybox for the rootfs,
-# runc as the reference, uidmap for user-namespace tests, iproute2 for netns tests.
-PACKAGES="build-essential python3 libseccomp-dev pkg-config golang-github-opencontainers-specs-dev busybox-static runc uidmap iproute2 procps util-linux"
+# runc as the reference, uidmap for user-namespace tests, iproute2 for netns tests,
+# golang-github-containers-common for Podman's default seccomp profile
+# (/usr/share/containers/seccomp.json; Debian has no package named containers-common).
+PACKAGES="build-essential python3 libseccomp-dev pkg-config golang-github-opencontainers-specs-dev busybox-static runc uidmap iproute2 procps util-linux golang-github-containers-common"
 
 missing=""
 for pkg in $PACKAGES; do
