@@ -12,6 +12,8 @@
         "addon/sync.c",
         "addon/util.c",
         "addon/resolve.c",
+        "addon/console.c",
+        "addon/exec.c",
         "addon/caps.c",
         "addon/keyring.c",
         "addon/seccomp.c",

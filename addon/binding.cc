@@ -4,6 +4,8 @@
 
 extern "C" {
 #include "clone.h"
+#include "console.h"
+#include "exec.h"
 #include "plan.h"
 #include "seccomp.h"
 #include "sync.h"
@@ -24,6 +26,7 @@ extern "C" {
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <string>
@@ -186,10 +189,10 @@ void CopyProcess(const Napi::Object &js, husk_plan *plan) {
     plan->cap_last_cap = (int)NumberOf(c, "lastCap");
   }
   plan->no_new_privileges = BoolOf(js, "noNewPrivileges");
+  plan->session_keyring = CopyStringOrNull(js.Get("sessionKeyring"));
   plan->new_session = BoolOf(js, "newSession");
   CopyHooks(ArrayOf(js, "createContainerHooks"), &plan->create_container_hooks, &plan->n_create_container_hooks);
   CopyHooks(ArrayOf(js, "startContainerHooks"), &plan->start_container_hooks, &plan->n_start_container_hooks);
-  plan->session_keyring = CopyStringOrNull(js.Get("sessionKeyring"));
 }
 
 // linux.seccomp (its program compiled beforehand by compileSeccomp), linux.sysctl,
@@ -237,6 +240,21 @@ void CopySecurity(const Napi::Object &js, husk_plan *plan) {
   plan->selinux_label = CopyStringOrNull(js.Get("selinuxLabel"));
 }
 
+// process.terminal: the LaunchPlan/ExecPlan fields terminal, consoleSocketFd, consoleSize,
+// mountConsole. The console socket fd stays owned by JavaScript (it closes it after the spawn).
+void CopyTerminal(const Napi::Object &js, husk_plan *plan) {
+  plan->terminal = BoolOf(js, "terminal");
+  Napi::Value socket_fd = js.Get("consoleSocketFd");
+  plan->console_socket_fd = socket_fd.IsNumber() ? socket_fd.As<Napi::Number>().Int32Value() : -1;
+  Napi::Value size = js.Get("consoleSize");
+  if (size.IsObject()) {
+    plan->console_rows = (unsigned short)NumberOf(size.As<Napi::Object>(), "height");
+    plan->console_cols = (unsigned short)NumberOf(size.As<Napi::Object>(), "width");
+  }
+  plan->mount_console = BoolOf(js, "mountConsole");
+  plan->ns_pidfd = -1;
+}
+
 husk_plan *CopyPlan(const Napi::Object &js) {
   husk_plan *plan = static_cast<husk_plan *>(calloc(1, sizeof(husk_plan)));
   plan->new_namespace_flags = (int)NumberOf(js, "newNamespaceFlags");
@@ -277,6 +295,7 @@ husk_plan *CopyPlan(const Napi::Object &js) {
   plan->domainname = CopyStringOrNull(js.Get("domainname"));
   CopyProcess(js, plan);
   CopySecurity(js, plan);
+  CopyTerminal(js, plan);
   plan->exec_fifo_fd = -1;
   plan->payload_capacity = kPayloadCapacity;
   plan->payload = static_cast<char *>(calloc(1, kPayloadCapacity));
@@ -585,6 +604,141 @@ Napi::Value SendSeccompListener(const Napi::CallbackInfo &info) {
   return env.Undefined();
 }
 
+// ---- exec and terminals ----
+
+// The ExecPlan (src/linux/exec-plan.ts): the process fields of a LaunchPlan, the terminal
+// fields, and the container to join (nsPidfd, nsFlags, cgroupFd).
+husk_plan *CopyExecPlan(const Napi::Object &js) {
+  husk_plan *plan = static_cast<husk_plan *>(calloc(1, sizeof(husk_plan)));
+  CopyProcess(js, plan);
+  CopySecurity(js, plan);
+  CopyTerminal(js, plan);
+  plan->ns_pidfd = (int)NumberOf(js, "nsPidfd");
+  plan->ns_flags = (int)NumberOf(js, "nsFlags");
+  Napi::Value cgroup_fd = js.Get("cgroupFd");
+  plan->cgroup_fd = cgroup_fd.IsNumber() ? cgroup_fd.As<Napi::Number>().Int32Value() : -1;
+  plan->exec_fifo_fd = -1;
+  plan->payload_capacity = 1;
+  plan->payload = static_cast<char *>(calloc(1, 1));
+  plan->exec_path = static_cast<char *>(calloc(1, PATH_MAX));
+  plan->scratch = static_cast<char *>(calloc(1, PATH_MAX * 2));
+  return plan;
+}
+
+Napi::Value SpawnExec(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsObject()) {
+    Napi::TypeError::New(env, "spawnExec(plan)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  husk_plan *plan = CopyExecPlan(info[0].As<Napi::Object>());
+  pid_t stage1 = 0;
+  int sync_fd = -1;
+  int rc = husk_spawn_exec(plan, &stage1, &sync_fd);
+  FreePlan(plan);
+  if (rc < 0) return ThrowErrno(env, "clone3", -rc);
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("stage1Pid", Napi::Number::New(env, stage1));
+  result.Set("syncFd", Napi::Number::New(env, sync_fd));
+  return result;
+}
+
+Napi::Value ConsoleConnect(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  int fd = husk_console_connect(path.c_str());
+  if (fd < 0) return ThrowErrno(env, "connecting to console socket " + path, -fd);
+  return Napi::Number::New(env, fd);
+}
+
+// recvFd(socketFd, timeoutMs): {fd, name} of an fd sent with SCM_RIGHTS; null on timeout.
+Napi::Value RecvFd(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  int socket_fd = info[0].As<Napi::Number>().Int32Value();
+  int timeout = info.Length() > 1 ? info[1].As<Napi::Number>().Int32Value() : -1;
+  struct pollfd p = {socket_fd, POLLIN, 0};
+  int ready;
+  do ready = poll(&p, 1, timeout);
+  while (ready < 0 && errno == EINTR);
+  if (ready < 0) return ThrowErrno(env, "poll console socket", errno);
+  if (ready == 0) return env.Null();
+  char name[4096];
+  int fd = husk_recv_fd(socket_fd, name, sizeof name);
+  if (fd < 0) return ThrowErrno(env, "receiving an fd", -fd);
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("fd", Napi::Number::New(env, fd));
+  result.Set("name", Napi::String::New(env, name));
+  return result;
+}
+
+// A connected SOCK_STREAM unix socket pair, both ends close-on-exec: [a, b].
+Napi::Value SocketPair(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  int pair[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0) return ThrowErrno(env, "socketpair", errno);
+  Napi::Array result = Napi::Array::New(env, 2);
+  result.Set(0u, Napi::Number::New(env, pair[0]));
+  result.Set(1u, Napi::Number::New(env, pair[1]));
+  return result;
+}
+
+// windowSize(fd): {rows, cols} of the terminal behind fd, or null when fd is no terminal.
+Napi::Value WindowSize(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  struct winsize size;
+  if (ioctl(info[0].As<Napi::Number>().Int32Value(), TIOCGWINSZ, &size) < 0) return env.Null();
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("rows", Napi::Number::New(env, size.ws_row));
+  result.Set("cols", Napi::Number::New(env, size.ws_col));
+  return result;
+}
+
+Napi::Value SetWindowSize(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  struct winsize size;
+  memset(&size, 0, sizeof size);
+  size.ws_row = (unsigned short)info[1].As<Napi::Number>().Uint32Value();
+  size.ws_col = (unsigned short)info[2].As<Napi::Number>().Uint32Value();
+  if (ioctl(info[0].As<Napi::Number>().Int32Value(), TIOCSWINSZ, &size) < 0) return ThrowErrno(env, "TIOCSWINSZ", errno);
+  return env.Undefined();
+}
+
+// listenUnix(path): a listening SOCK_STREAM unix socket (console socket receivers in tests).
+Napi::Value ListenUnix(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  int fd = husk_console_listen(path.c_str());
+  if (fd < 0) return ThrowErrno(env, "listening on " + path, -fd);
+  return Napi::Number::New(env, fd);
+}
+
+// acceptUnix(listenFd, timeoutMs): a connected fd (close-on-exec), or null on timeout.
+Napi::Value AcceptUnix(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  int listen_fd = info[0].As<Napi::Number>().Int32Value();
+  struct pollfd p = {listen_fd, POLLIN, 0};
+  int ready;
+  do ready = poll(&p, 1, info[1].As<Napi::Number>().Int32Value());
+  while (ready < 0 && errno == EINTR);
+  if (ready < 0) return ThrowErrno(env, "poll listening socket", errno);
+  if (ready == 0) return env.Null();
+  int fd = accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
+  if (fd < 0) return ThrowErrno(env, "accept", errno);
+  return Napi::Number::New(env, fd);
+}
+
+// clearOnlcr(fd): turn off the "\n" -> "\r\n" output translation of the pty behind fd (runc's
+// console.ClearONLCR). A terminal attached in raw mode by Node keeps its own OPOST translation.
+Napi::Value ClearOnlcr(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  struct termios mode;
+  if (tcgetattr(fd, &mode) < 0) return ThrowErrno(env, "tcgetattr", errno);
+  mode.c_oflag &= ~(tcflag_t)ONLCR;
+  if (tcsetattr(fd, TCSANOW, &mode) < 0) return ThrowErrno(env, "tcsetattr", errno);
+  return env.Undefined();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("spawnInit", Napi::Function::New(env, SpawnInit));
   exports.Set("syncRecv", Napi::Function::New(env, SyncRecv));
@@ -602,6 +756,15 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("errnoText", Napi::Function::New(env, ErrnoText));
   exports.Set("compileSeccomp", Napi::Function::New(env, CompileSeccomp));
   exports.Set("sendSeccompListener", Napi::Function::New(env, SendSeccompListener));
+  exports.Set("spawnExec", Napi::Function::New(env, SpawnExec));
+  exports.Set("consoleConnect", Napi::Function::New(env, ConsoleConnect));
+  exports.Set("recvFd", Napi::Function::New(env, RecvFd));
+  exports.Set("socketPair", Napi::Function::New(env, SocketPair));
+  exports.Set("windowSize", Napi::Function::New(env, WindowSize));
+  exports.Set("setWindowSize", Napi::Function::New(env, SetWindowSize));
+  exports.Set("listenUnix", Napi::Function::New(env, ListenUnix));
+  exports.Set("clearOnlcr", Napi::Function::New(env, ClearOnlcr));
+  exports.Set("acceptUnix", Napi::Function::New(env, AcceptUnix));
   return exports;
 }
 

@@ -13,6 +13,7 @@
  * any lock another thread held at clone time stays held forever here. */
 #include "clone.h"
 #include "attributes.h"
+#include "console.h"
 #include "devices.h"
 #include "mounts.h"
 #include "namespaces.h"
@@ -100,6 +101,9 @@ static void run_init(struct husk_plan *plan) {
   if (rc < 0) FAIL(plan, STEP_CREATE_CONTAINER_HOOK, rc, failed);
 
   husk_enter_rootfs(plan, root_fd);
+  /* runc's place for the console: after pivot_root (the pty must come from the container's
+   * devpts), before the root becomes read-only (/dev/console may have to be created). */
+  if (plan->terminal) husk_setup_console(plan);
   husk_write_sysctls(plan);
   husk_finish_rootfs(plan);
   husk_set_identity(plan);
@@ -163,3 +167,8 @@ int husk_spawn_init(struct husk_plan *plan, pid_t *stage1_pid, int *sync_fd) {
   *sync_fd = pair[0];
   return 0;
 }
+
+/* The pieces of the launch that exec.c shares (see clone.h). */
+long husk_raw_clone3(uint64_t flags, int cgroup_fd) { return raw_clone3(flags, cgroup_fd); }
+void husk_reset_signal_dispositions(void) { reset_signal_dispositions(); }
+void husk_wait_for_go(struct husk_plan *plan) { wait_for_go(plan, NULL, 0); }

@@ -7,4 +7,12 @@
  * set and 0 is returned, else -errno. Closes the plan's fds in the parent either way. */
 int husk_spawn_init(struct husk_plan *plan, pid_t *stage1_pid, int *sync_fd);
 
+/* Shared with exec.c. clone3 with `flags` (CLONE_INTO_CGROUP uses cgroup_fd; CLONE_PARENT gets
+ * no exit signal of its own): the child's pid, 0 in the child, or -1 with errno. */
+long husk_raw_clone3(uint64_t flags, int cgroup_fd);
+/* Every signal back to its default disposition (Node's handlers must not run in the child). */
+void husk_reset_signal_dispositions(void);
+/* Child side: block until the parent sends GO; exit quietly on anything else. */
+void husk_wait_for_go(struct husk_plan *plan);
+
 #endif

@@ -140,6 +140,16 @@ struct husk_plan {
   long personality;               /* personality(2) persona, -1: unchanged */
   char *apparmor_profile;         /* NULL: none */
   char *selinux_label;            /* NULL: none */
+
+  /* terminal (process.terminal; addon/console.c) */
+  int terminal;             /* make a pty in the container: its slave becomes stdio and controlling tty */
+  int console_socket_fd;    /* connected unix socket the pty master is sent to (SCM_RIGHTS), or -1 */
+  unsigned short console_rows, console_cols; /* TIOCSWINSZ when both are non-zero */
+  int mount_console;        /* bind the slave onto /dev/console (the init with a mount namespace) */
+
+  /* exec: join a running container (addon/exec.c) */
+  int ns_pidfd;             /* pidfd of the container's init, or -1 */
+  int ns_flags;             /* CLONE_NEW* namespaces to join with setns(ns_pidfd, ns_flags) */
 };
 
 #endif

@@ -62,6 +62,13 @@ enum husk_step {
   STEP_NO_NEW_PRIVILEGES,
   STEP_SESSION_KEYRING,
 
+  /* Terminal and exec steps, numbered apart from the list above so that steps added there do
+   * not renumber these (src/lifecycle/child-steps.ts names them in TERMINAL_AND_EXEC_STEPS). */
+  STEP_CONSOLE = 100,      /* detail: enum husk_console_stage (addon/console.h) */
+  STEP_JOIN_CONTAINER,     /* setns(init pidfd, flags) */
+  STEP_CLONE_PROCESS,      /* cloning the exec'd process into the joined pid namespace */
+  STEP_DUMPABLE,           /* prctl(PR_SET_DUMPABLE, 0) before joining */
+
   /* Seccomp and kernel process attributes (addon/seccomp.c, addon/attributes.c), numbered apart
    * for the same reason; child-steps.ts names them in SECURITY_STEPS. */
   STEP_SECCOMP = 200,      /* seccomp(SECCOMP_SET_MODE_FILTER) */

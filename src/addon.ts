@@ -1,6 +1,7 @@
 // Typed access to the N-API addon (addon/binding.cc). Every syscall husk makes that Node cannot
 // make itself goes through here. Loaded lazily: subcommands that need no syscall never pay for it.
 import type { LaunchPlan } from './linux/plan';
+import type { ExecPlan } from './linux/exec-plan';
 import * as path from 'path';
 import { buildDirectory } from './build-dir';
 
@@ -54,6 +55,26 @@ export interface Addon {
   close(fd: number): void;
   /** Human text for an errno number ("EPERM: Operation not permitted"). */
   errnoText(errno: number): string;
+
+  // ---- exec and terminals (addon/exec.c, addon/console.c) ----
+  /** clone3 the first stage of an exec'd process (protocol in addon/exec.h). Throws on clone failure. */
+  spawnExec(plan: ExecPlan): SpawnedInit;
+  /** Connect a SOCK_STREAM unix socket to `path` (a --console-socket); the fd, close-on-exec. */
+  consoleConnect(path: string): number;
+  /** Receive an fd sent with SCM_RIGHTS (and its text); null when nothing came within timeoutMs (-1: wait). */
+  recvFd(socketFd: number, timeoutMs: number): { fd: number; name: string } | null;
+  /** A connected SOCK_STREAM unix socket pair, close-on-exec. */
+  socketPair(): [number, number];
+  /** TIOCGWINSZ: the size of the terminal behind fd, or null when fd is no terminal. */
+  windowSize(fd: number): { rows: number; cols: number } | null;
+  /** TIOCSWINSZ on fd (a pty master). */
+  setWindowSize(fd: number, rows: number, cols: number): void;
+  /** Clear ONLCR on a pty (no "\n" -> "\r\n" translation of the container's output). */
+  clearOnlcr(fd: number): void;
+  /** A listening SOCK_STREAM unix socket bound to path (console socket receivers). */
+  listenUnix(path: string): number;
+  /** accept4 on a listening socket: the connection's fd, or null when none came within timeoutMs. */
+  acceptUnix(listenFd: number, timeoutMs: number): number | null;
 
   // ---- seccomp (addon/seccomp.c) ----
   /**

@@ -33,6 +33,7 @@ const COMMANDS: Array<[string, CommandLoader]> = [
   ['create', () => require('./create')],
   ['start', () => require('./start')],
   ['run', () => require('./run')],
+  ['exec', () => require('./exec')],
   ['state', () => require('./state')],
   ['kill', () => require('./kill')],
   ['delete', () => require('./delete')],

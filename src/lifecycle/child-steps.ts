@@ -70,9 +70,33 @@ const SECURITY_STEPS: Readonly<Record<number, string>> = {
   206: 'setting the LSM exec label',
 };
 
+/** Terminal and exec steps: addon/sync.h numbers them from 100 (STEP_CONSOLE). */
+const TERMINAL_AND_EXEC_STEPS: Readonly<Record<number, string>> = {
+  100: 'setting up the terminal',
+  101: "joining the container's namespaces",
+  102: "starting the process in the container's pid namespace",
+  103: 'making the process non-dumpable',
+};
+
+/** The detail of a terminal step: enum husk_console_stage in addon/console.h. */
+const CONSOLE_STAGES = [
+  'starting a new session',
+  'opening /dev/ptmx (does the container mount devpts on /dev/pts?)',
+  'unlocking the pty',
+  'reading the pty number',
+  'setting the window size (process.consoleSize)',
+  'opening the pty slave',
+  "giving the pty slave to the process's uid",
+  'creating /dev/console',
+  'binding the pty slave onto /dev/console',
+  'sending the pty master to the console socket',
+  'making the pty slave stdin, stdout and stderr',
+  'making the pty the controlling terminal',
+];
+
 /** Name of a step number, from whichever table holds it. */
 function stepName(step: number): string | undefined {
-  return STEP_NAMES[step] ?? SECURITY_STEPS[step];
+  return STEP_NAMES[step] ?? SECURITY_STEPS[step] ?? TERMINAL_AND_EXEC_STEPS[step];
 }
 
 export const Step = Object.fromEntries(STEP_NAMES.map((name, index) => [name, index]));
@@ -86,6 +110,7 @@ function subject(step: number, detail: number, plan: LaunchPlan): string {
   const name = stepName(step) ?? '';
   const security = securitySubject(name, detail, plan);
   if (security !== null) return security;
+  if (name === TERMINAL_AND_EXEC_STEPS[100]) return CONSOLE_STAGES[detail] ? `: ${CONSOLE_STAGES[detail]}` : '';
   if (detail < 0) {
     if (name.startsWith('changing to the working')) return ` ${plan.cwd}`;
     if (name.startsWith('finding the program')) return ` '${plan.args[0]}' (PATH inside the container: ${pathOf(plan)})`;
@@ -155,11 +180,13 @@ export function explainChildFailure(
   detail: number,
   plan: LaunchPlan,
   describeErrno: (errno: number) => string,
+  /** Who failed, for the sentence: the init, or "exec'd process". */
+  who = 'container init',
 ): string {
   const name = stepName(step) ?? `step ${step}`;
   let reason = errnoName(errno, describeErrno) + securityHint(name, errno);
   if (name.startsWith('running createContainer hook')) {
     reason = errno === 110 /* ETIMEDOUT */ ? 'timed out' : errno === 125 /* ECANCELED */ ? 'exited non-zero' : reason;
   }
-  return `container init failed ${name}${subject(step, detail, plan)}: ${reason}`;
+  return `${who} failed ${name}${subject(step, detail, plan)}: ${reason}`;
 }

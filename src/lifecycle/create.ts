@@ -13,6 +13,8 @@ import { runHooks } from '../hooks';
 import { logWarn } from '../log';
 import { containerDeviceRules } from '../cgroups/default-device-rules';
 import { buildLaunch } from '../linux/build-plan';
+import { type SocketActivation, socketActivationOf, withActivationEnv } from '../linux/socket-activation';
+import { checkTerminalRequest, wantsTerminal } from '../linux/terminal';
 import { loadSpec } from '../spec/load';
 import type { Spec } from '../spec/types';
 import {
@@ -37,6 +39,13 @@ export interface CreateOptions {
   noPivot: boolean;
   noNewKeyring: boolean;
   preserveFds: number;
+  /**
+   * `run` in the foreground: husk stays with the container (so a terminal needs no
+   * --console-socket). Absent or false for `create` and `run --detach`.
+   */
+  foreground?: boolean;
+  /** Foreground `run` with a terminal: husk's own socket the pty master is sent to. */
+  consoleSocketFd?: number;
 }
 
 export async function createContainer(global: GlobalOptions, options: CreateOptions): Promise<void> {
@@ -47,8 +56,10 @@ export async function createContainer(global: GlobalOptions, options: CreateOpti
 export function createWaitingContainer(global: GlobalOptions, options: CreateOptions): ContainerState {
   validateContainerId(options.id);
   const bundle = path.resolve(options.bundle);
-  const spec = loadSpec(bundle);
-  checkTerminal(spec, options);
+  const activation = socketActivationOf(process.env, process.pid);
+  const spec = withSocketActivation(loadSpec(bundle), activation);
+  checkTerminalRequest({ terminal: wantsTerminal(spec.process), consoleSocket: options.consoleSocket, detached: !options.foreground });
+  options = { ...options, preserveFds: activation.listenFds + options.preserveFds };
   mark('config');
   return withNewContainer(global.root, options.id, (dir) => {
     const execFifo = path.join(dir, EXEC_FIFO_FILE);
@@ -61,6 +72,8 @@ export function createWaitingContainer(global: GlobalOptions, options: CreateOpt
       applyDeviceRules(cgroup, spec);
       mark('cgroup');
       const state = initialState(spec, options.id, bundle, execFifo, cgroup);
+      // exec joins the container's session keyring, unless it was made without one.
+      if (options.noNewKeyring) state.extra = { ...state.extra, noNewKeyring: true };
       initPid = launch(spec, options, bundle, execFifo, cgroup, state);
       state.pid = initPid;
       state.pidStartTime = readProcessStartTime(initPid) ?? 0;
@@ -85,6 +98,9 @@ function launch(
   state: ContainerState,
 ): number {
   const cgroupFd = cgroup.mode === 'v2' && cgroup.unifiedPath ? openDirectory(cgroup.unifiedPath) : -1;
+  // The pty master goes to the --console-socket connection (made here, as runc does, so that a
+  // socket nobody listens on fails the create) or to husk's own socket in a foreground run.
+  const connectedSocketFd = wantsTerminal(spec.process) && options.consoleSocket ? connectConsoleSocket(options.consoleSocket) : -1;
   try {
     const { plan, idMaps } = buildLaunch(spec, {
       bundle,
@@ -93,6 +109,7 @@ function launch(
       execFifo,
       cgroupFd,
       cgroupV1Paths: v1PathsByMountPoint(cgroup),
+      consoleSocketFd: connectedSocketFd >= 0 ? connectedSocketFd : options.consoleSocketFd,
     });
     // runc: unless --no-new-keyring, the container gets its own session keyring, named after it.
     plan.sessionKeyring = options.noNewKeyring ? '' : `_ses.${options.id}`;
@@ -124,6 +141,7 @@ function launch(
     return initPid;
   } finally {
     if (cgroupFd >= 0) fs.closeSync(cgroupFd);
+    if (connectedSocketFd >= 0) addon().close(connectedSocketFd);
   }
 }
 
@@ -155,6 +173,9 @@ function initialState(spec: Spec, id: string, bundle: string, execFifo: string, 
     privatePidNamespace: (spec.linux?.namespaces ?? []).some((ns) => ns.type === 'pid' && !ns.path),
     hooks: spec.hooks ?? {},
     execFifo,
+    // extra.terminal: the init's stdio is a pty made in the container (whose master went to the
+    // console socket), not husk's stdio.
+    ...(wantsTerminal(spec.process) ? { extra: { terminal: true } } : {}),
   };
 }
 
@@ -169,16 +190,18 @@ function v1PathsByMountPoint(cgroup: Cgroup): Record<string, string> {
   return byMountPoint;
 }
 
-function checkTerminal(spec: Spec, options: CreateOptions): void {
-  // Terminals (process.terminal with --console-socket) come with the exec/terminal work; until
-  // then say so instead of starting a container whose stdio is not what was asked for.
-  if (spec.process?.terminal) {
-    throw new HuskError(
-      'process.terminal: true is not supported yet; set it to false (detached stdio is passed through)',
-    );
-  }
-  if (options.consoleSocket) {
-    throw new HuskError('--console-socket is only meaningful with process.terminal: true, which is not supported yet');
+/** The spec with LISTEN_FDS/LISTEN_PID appended to the process's env (see socket-activation.ts). */
+function withSocketActivation(spec: Spec, activation: SocketActivation): Spec {
+  if (activation.listenFds === 0 || !spec.process) return spec;
+  return { ...spec, process: { ...spec.process, env: withActivationEnv(spec.process.env, activation) } };
+}
+
+export function connectConsoleSocket(socketPath: string): number {
+  try {
+    return addon().consoleConnect(socketPath);
+  } catch (err) {
+    // "connecting to console socket /run/x.sock: ECONNREFUSED: Connection refused"
+    throw new HuskError(`--console-socket: ${(err as Error).message}`);
   }
 }
 

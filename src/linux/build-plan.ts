@@ -19,6 +19,7 @@ import { planArgs, planCwd, planEnv } from './process';
 import { type LsmProbe, defaultLsmProbe, planSecurityAttributes } from './process-attributes';
 import { type RlimitCeiling, planRlimits } from './rlimits';
 import { planRoot, planRootfsPropagation } from './rootfs';
+import { planConsoleSize, wantsTerminal } from './terminal';
 import { type IdMapText, homeDirectory, planProcessUser, userNamespaceMaps } from './user';
 
 export interface BuildPlanOptions {
@@ -40,6 +41,8 @@ export interface BuildPlanOptions {
   cgroupV1Paths?: Readonly<Record<string, string>>;
   /** Host facts; any member left out is read from the real host. */
   probe?: Partial<HostProbe>;
+  /** process.terminal: fd of the connected socket the pty master goes to (see LaunchPlan). */
+  consoleSocketFd?: number;
   /** Which LSMs the host runs (AppArmor, SELinux); read from the host when left out. */
   lsmProbe?: LsmProbe;
 }
@@ -138,6 +141,13 @@ export function buildLaunch(spec: Spec, options: BuildPlanOptions): Launch {
     capabilities: planCapabilities(process.capabilities, readLastCap(), logWarn),
     noNewPrivileges: process.noNewPrivileges === true,
 
+    terminal: wantsTerminal(process),
+    consoleSocketFd: options.consoleSocketFd ?? -1,
+    consoleSize: wantsTerminal(process) ? planConsoleSize(process.consoleSize, 'process.consoleSize') : null,
+    // Without a mount namespace of its own, /dev/console is the host's: runc binds over it even
+    // then; husk leaves the host's alone.
+    mountConsole: wantsTerminal(process) && hasMountNamespace,
+
     ...planSecurityAttributes(process, spec.linux, options.lsmProbe ?? defaultLsmProbe(), logDebug),
   };
   return { plan, idMaps };
@@ -181,7 +191,7 @@ function checkPreserveFds(preserveFds: number): void {
  * The child sets the rlimits; raising a hard limit above husk's own needs CAP_SYS_RESOURCE in the
  * initial user namespace, which a child born in a new user namespace never has.
  */
-function rlimitCeiling(probe: HostProbe, newUserNamespace: boolean): RlimitCeiling {
+export function rlimitCeiling(probe: HostProbe, newUserNamespace: boolean): RlimitCeiling {
   const canRaise = probe.canRaiseHardLimits();
   return {
     hardLimitOf: (resource) => probe.hardLimitOf(resource),

@@ -152,6 +152,20 @@ export interface LaunchPlan {
    */
   sessionKeyring?: string;
 
+  // ---- terminal (process.terminal; src/linux/terminal.ts, addon/console.c) ----
+  /** Give the process a pty made inside the container: its slave becomes stdio and controlling terminal. */
+  terminal: boolean;
+  /**
+   * fd (in husk) of a connected unix socket the pty master is sent to with SCM_RIGHTS: the
+   * --console-socket connection, or husk's own socketpair for a foreground `run`. -1 for none.
+   * Set by the lifecycle, which owns and closes it.
+   */
+  consoleSocketFd: number;
+  /** process.consoleSize, set on the pty before the process starts; null leaves the kernel's 0x0. */
+  consoleSize: ConsoleSize | null;
+  /** Bind the pty slave onto /dev/console (the init, when it has a mount namespace of its own). */
+  mountConsole: boolean;
+
   // ---- seccomp and kernel process attributes (src/linux/seccomp.ts, process-attributes.ts;
   //      addon/seccomp.c, addon/attributes.c). Absent means "none" / "leave it alone". ----
   /** linux.seccomp resolved; its BPF `program` is compiled by launchInit just before the spawn. */
@@ -170,4 +184,10 @@ export interface LaunchPlan {
   apparmorProfile?: string;
   /** process.selinuxLabel, set as the exec context; "" for none (refused when SELinux is off). */
   selinuxLabel?: string;
+}
+
+/** Rows and columns of a terminal (runtime-spec process.consoleSize: height and width). */
+export interface ConsoleSize {
+  height: number;
+  width: number;
 }

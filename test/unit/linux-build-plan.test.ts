@@ -170,6 +170,11 @@ test('runc spec default config → the expected plan', () => {
         lastCap: readLastCap(),
       },
       noNewPrivileges: true,
+      // No terminal asked for (with one, mountConsole follows the mount namespace).
+      terminal: false,
+      consoleSocketFd: -1,
+      consoleSize: null,
+      mountConsole: false,
     };
     assert.deepEqual(plan, expected);
   });
