@@ -138,7 +138,7 @@ export class V1Cgroup extends CgroupBase {
         const files = write.fallback ? `${write.file} or ${write.fallback.file}` : write.file;
         return `this kernel's ${write.controller} controller has no ${files} (looked in ${dir})${MISSING_FILE_HINTS[write.file] ?? ''}`;
       },
-      explainRefusal: (write, dir, error) => explainMemoryRefusal(write, dir, error),
+      explainRefusal,
     };
   }
 
@@ -173,8 +173,15 @@ const MISSING_FILE_HINTS: Record<string, string> = {
   'cpu.rt_period_us': '; the kernel was built without CONFIG_RT_GROUP_SCHED',
 };
 
-/** EBUSY on a memory limit means "below current usage" (runc says the same, with the numbers). */
-function explainMemoryRefusal(write: CgroupWrite, dir: string, error: CgroupWriteError): string | undefined {
+/**
+ * What a refusal means, where it is known: EBUSY on a memory limit is "below current usage" (runc
+ * says the same, with the numbers); EOPNOTSUPP on a per-device BFQ weight is a device whose I/O
+ * scheduler is not BFQ.
+ */
+function explainRefusal(write: CgroupWrite, dir: string, error: CgroupWriteError): string | undefined {
+  if ((error.errno === 'ENOTSUP' || error.errno === 'EOPNOTSUPP') && write.field.startsWith('blockIO.weightDevice')) {
+    return 'per-device weights need the BFQ I/O scheduler on that device (see /sys/dev/block/MAJ:MIN/queue/scheduler)';
+  }
   if (error.errno !== 'EBUSY') return undefined;
   const prefix = write.file === 'memory.memsw.limit_in_bytes' ? 'memory.memsw' : write.file === 'memory.limit_in_bytes' ? 'memory' : undefined;
   if (prefix === undefined) return undefined;
