@@ -270,7 +270,8 @@ export function v1ResourceWrites(resources: Resources, host: ResourceHostFacts =
   });
 
   const network = resources.network;
-  if (given(network?.classID)) add('net_cls', 'network.classID', 'net_cls.classid', decimal(network.classID));
+  // runc writes the class id only when it is not 0 (0 is "no class", the kernel's default).
+  if (nonZero(network?.classID)) add('net_cls', 'network.classID', 'net_cls.classid', decimal(network.classID));
   (network?.priorities ?? []).forEach((entry, index) => {
     add('net_prio', `network.priorities[${index}]`, 'net_prio.ifpriomap', `${entry.name} ${decimal(entry.priority)}`);
   });
@@ -402,7 +403,7 @@ function refuseV1OnlyFields(resources: Resources): void {
     if (nonZero(device.leafWeight)) refuse(`blockIO.weightDevice[${index}].leafWeight`, 'cannot be applied on cgroup v2, which has no leaf weights');
   });
   const network = resources.network;
-  if (given(network?.classID)) {
+  if (nonZero(network?.classID)) {
     refuse('network.classID', 'cannot be applied on cgroup v2, which has no net_cls controller (classify packets with an eBPF or nftables cgroup match instead)');
   }
   if (hasEntries(network?.priorities)) {

@@ -198,7 +198,8 @@ test('v2: fields without a v2 equivalent are refused, naming the field', () => {
   ];
   for (const [resources, pattern] of cases) assert.throws(() => v2ResourceWrites(resources, HOST), huskError(pattern), JSON.stringify(resources));
   // Their "not set" values are fine.
-  assert.deepEqual(v2Pairs({ cpu: { realtimeRuntime: 0 }, memory: { swappiness: 2 ** 64, disableOOMKiller: false, useHierarchy: true }, network: { priorities: [] } }), []);
+  assert.deepEqual(v2Pairs({ cpu: { realtimeRuntime: 0 }, memory: { swappiness: 2 ** 64, disableOOMKiller: false, useHierarchy: true }, network: { classID: 0, priorities: [] } }), []);
+  assert.deepEqual(v1Triples({ network: { classID: 0 } }), [], 'runc: class id 0 is not written');
 });
 
 test('huge page sizes the kernel does not offer are refused with the sizes it does', () => {
