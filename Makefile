@@ -29,8 +29,12 @@ node_modules/.stamp: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
+# configure + build, never `node-gyp rebuild`: its clean step deletes all of build/, including
+# the TypeScript output and the schemas that share that directory.
+NODE_DIR    = $$(dirname $$(dirname $$(readlink -f $$(command -v $(NODE)))))
 $(ADDON): $(ADDON_SRC) node_modules/.stamp
-	$(NODE_GYP) rebuild --nodedir=$$(dirname $$(dirname $$(readlink -f $$(command -v $(NODE)))))
+	$(NODE_GYP) configure --nodedir=$(NODE_DIR)
+	$(NODE_GYP) build --nodedir=$(NODE_DIR)
 	@touch $@
 
 $(VALIDATOR): scripts/build-schemas.js node_modules/.stamp
