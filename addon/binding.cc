@@ -297,6 +297,7 @@ husk_plan *CopyPlan(const Napi::Object &js) {
   CopySecurity(js, plan);
   CopyTerminal(js, plan);
   plan->exec_fifo_fd = -1;
+  plan->result_fifo_fd = -1;
   plan->payload_capacity = kPayloadCapacity;
   plan->payload = static_cast<char *>(calloc(1, kPayloadCapacity));
   plan->exec_path = static_cast<char *>(calloc(1, PATH_MAX));
@@ -346,6 +347,18 @@ bool OpenPlanFds(Napi::Env env, const Napi::Object &js, husk_plan *plan) {
       int err = errno;
       for (int k = 0; k < plan->n_joins; k++) close(plan->joins[k].fd);
       ThrowErrno(env, "opening exec fifo " + fifo, err);
+      return false;
+    }
+  }
+  std::string result = js.Get("resultFifo").IsString() ? js.Get("resultFifo").As<Napi::String>().Utf8Value() : "";
+  if (!result.empty()) {
+    // Read-write too: the init writes into it only if something fails after start.
+    plan->result_fifo_fd = OpenAbove(result.c_str(), O_RDWR, floor);
+    if (plan->result_fifo_fd < 0) {
+      int err = errno;
+      for (int k = 0; k < plan->n_joins; k++) close(plan->joins[k].fd);
+      if (plan->exec_fifo_fd >= 0) close(plan->exec_fifo_fd);
+      ThrowErrno(env, "opening result fifo " + result, err);
       return false;
     }
   }
@@ -618,6 +631,7 @@ husk_plan *CopyExecPlan(const Napi::Object &js) {
   Napi::Value cgroup_fd = js.Get("cgroupFd");
   plan->cgroup_fd = cgroup_fd.IsNumber() ? cgroup_fd.As<Napi::Number>().Int32Value() : -1;
   plan->exec_fifo_fd = -1;
+  plan->result_fifo_fd = -1;
   plan->payload_capacity = 1;
   plan->payload = static_cast<char *>(calloc(1, 1));
   plan->exec_path = static_cast<char *>(calloc(1, PATH_MAX));

@@ -124,8 +124,9 @@ static void run_init(struct husk_plan *plan) {
   husk_wait_for_start(plan);
   rc = husk_run_child_hooks(plan, plan->start_container_hooks, plan->n_start_container_hooks, &failed);
   if (rc < 0) {
-    static const char text[] = "husk: a startContainer hook failed; the container stops\n";
-    husk_write_all(2, text, sizeof text - 1);
+    /* `start` reads this and fails; the container stops (runtime-spec: a failed startContainer
+     * hook is an error and the container must stop). */
+    husk_report_start_failure(plan, rc == -ETIMEDOUT ? "hook-timeout" : "hook", failed);
     _exit(1);
   }
   husk_exec(plan);
@@ -135,6 +136,7 @@ static void close_plan_fds(struct husk_plan *plan) {
   for (int i = 0; i < plan->n_joins; i++)
     if (plan->joins[i].fd >= 0) close(plan->joins[i].fd);
   if (plan->exec_fifo_fd >= 0) close(plan->exec_fifo_fd);
+  if (plan->result_fifo_fd >= 0) close(plan->result_fifo_fd);
 }
 
 int husk_spawn_init(struct husk_plan *plan, pid_t *stage1_pid, int *sync_fd) {

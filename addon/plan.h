@@ -100,6 +100,7 @@ struct husk_plan {
   int n_rlimits;
   int preserve_fds;
   int exec_fifo_fd;         /* -1: do not wait for start */
+  int result_fifo_fd;       /* -1: none; after start, the init reports a failure here before dying */
   int new_session;
   struct husk_hook *create_container_hooks;
   int n_create_container_hooks;

@@ -103,20 +103,38 @@ void husk_prepare_fds(struct husk_plan *plan) {
   /* Close, not just mark close-on-exec, every other fd: the init may wait for `start` a long
    * time, and an inherited fd keeps what it names alive meanwhile (husk's flock on the container
    * lock would block `start` itself). Nothing of the host reaches the container's program
-   * either (the CVE-2024-21626 class). Only the sync socket and the exec fifo stay, both
-   * close-on-exec. */
+   * either (the CVE-2024-21626 class). Only the sync socket and the exec and result fifos
+   * stay, all close-on-exec. */
   unsigned first = (unsigned)(3 + plan->preserve_fds);
-  unsigned keep_low = (unsigned)plan->sync_fd, keep_high = (unsigned)plan->exec_fifo_fd;
-  if (plan->exec_fifo_fd < 0) keep_high = keep_low;
-  if (keep_low > keep_high) {
-    unsigned t = keep_low;
-    keep_low = keep_high;
-    keep_high = t;
+  int keep[3] = {plan->sync_fd, plan->exec_fifo_fd, plan->result_fifo_fd};
+  /* Sort the fds to keep (-1 = none) and close the gaps between them. */
+  for (int i = 0; i < 3; i++)
+    for (int j = i + 1; j < 3; j++)
+      if (keep[j] < keep[i]) {
+        int t = keep[i];
+        keep[i] = keep[j];
+        keep[j] = t;
+      }
+  int rc = 0;
+  for (int i = 0; i < 3 && rc == 0; i++) {
+    if (keep[i] < 0 || (unsigned)keep[i] < first) continue;
+    rc = close_fd_range(first, (unsigned)keep[i] - 1);
+    first = (unsigned)keep[i] + 1;
   }
-  int rc = close_fd_range(first, keep_low - 1);
-  if (rc == 0 && keep_high > keep_low) rc = close_fd_range(keep_low + 1, keep_high - 1);
-  if (rc == 0) rc = close_fd_range(keep_high + 1, ~0U);
+  if (rc == 0) rc = close_fd_range(first, ~0U);
   if (rc < 0) FAIL(plan, STEP_FDS, rc, -1);
+}
+
+void husk_report_start_failure(struct husk_plan *plan, const char *what, int value) {
+  if (plan->result_fifo_fd < 0) return;
+  char line[64], number[24];
+  line[0] = '\0';
+  husk_append(line, sizeof line, what);
+  husk_append(line, sizeof line, " ");
+  husk_format_i64(number, value);
+  husk_append(line, sizeof line, number);
+  husk_append(line, sizeof line, "\n");
+  husk_write_all(plan->result_fifo_fd, line, strlen(line));
 }
 
 void husk_wait_for_start(struct husk_plan *plan) {
@@ -193,6 +211,7 @@ void husk_exec(struct husk_plan *plan) {
   execve(plan->exec_path, plan->argv, plan->envp);
   /* start has returned by now: the only place left to say why is the container's stderr. */
   int err = errno;
+  husk_report_start_failure(plan, "exec", err);
   char line[PATH_MAX + 96];
   line[0] = '\0';
   husk_append(line, sizeof line, "husk: exec ");

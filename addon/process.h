@@ -13,6 +13,9 @@ void husk_prepare_fds(struct husk_plan *plan);
 void husk_wait_for_start(struct husk_plan *plan);
 /* Run hooks from the container side (createContainer, startContainer). 0 or -errno, *failed = index. */
 int husk_run_child_hooks(struct husk_plan *plan, struct husk_hook *hooks, int n, int *failed);
+/* After start: tell `start` (through the result fifo) that `what` ("hook", "exec") failed with
+ * `value` ("hook" and "hook-timeout": the hook index; "exec": errno). */
+void husk_report_start_failure(struct husk_plan *plan, const char *what, int value);
 /* execve the program. Never returns. */
 void husk_exec(struct husk_plan *plan) __attribute__((noreturn));
 

@@ -29,6 +29,7 @@ import {
 } from '../state';
 import type { ContainerState } from '../state';
 import { mark } from '../timing';
+import { resultFifoFor } from './start';
 import { launchInit, writeIdMapFiles } from './launch';
 
 export interface CreateOptions {
@@ -64,6 +65,7 @@ export function createWaitingContainer(global: GlobalOptions, options: CreateOpt
   return withNewContainer(global.root, options.id, (dir) => {
     const execFifo = path.join(dir, EXEC_FIFO_FILE);
     addon().mkfifo(execFifo, 0o600);
+    addon().mkfifo(resultFifoFor(execFifo), 0o600);
     const cgroup = planCgroup({ id: options.id, cgroupsPath: spec.linux?.cgroupsPath, systemd: global.systemdCgroup });
     cgroup.create();
     let initPid = 0;
@@ -113,6 +115,7 @@ function launch(
     });
     // runc: unless --no-new-keyring, the container gets its own session keyring, named after it.
     plan.sessionKeyring = options.noNewKeyring ? '' : `_ses.${options.id}`;
+    plan.resultFifo = resultFifoFor(execFifo);
     mark('plan');
     const { initPid } = launchInit(plan, {
       placeInCgroups: (pid) => {

@@ -1,6 +1,7 @@
 // `husk start`: release the init that waits on the exec fifo, and return once the user's
 // program has been executed (the init closes the fifo at execve), then run poststart hooks.
 import * as fs from 'fs';
+import * as path from 'path';
 import { addon } from '../addon';
 import type { GlobalOptions } from '../cli/context';
 import { HuskError, describeSystemError } from '../errors';
@@ -24,7 +25,16 @@ export async function startContainer(global: GlobalOptions, id: string): Promise
   });
 }
 
-/** Write the start byte and the state JSON into the fifo, then wait until the init has exec'd. */
+/** Where the init reports a failure after start (a sibling of the exec fifo). */
+export function resultFifoFor(execFifo: string): string {
+  return path.join(path.dirname(execFifo), 'result.fifo');
+}
+
+/**
+ * Write the start byte and the state JSON into the exec fifo, wait until the init has exec'd (or
+ * died), then read the result fifo: the init writes there only if a startContainer hook or the
+ * execve failed, and then start fails too.
+ */
 export function releaseInit(execFifo: string, stateJson: string, id: string): void {
   let probe: number;
   try {
@@ -35,6 +45,8 @@ export function releaseInit(execFifo: string, stateJson: string, id: string): vo
     if (code === 'ENXIO') throw new HuskError(`cannot start container '${id}': its init process is no longer waiting`);
     throw new HuskError(`cannot start container '${id}': opening ${execFifo}: ${describeSystemError(err)}`);
   }
+  // Opened before the init is released, so whatever it writes before dying stays readable.
+  const result = openResultFifo(resultFifoFor(execFifo));
   try {
     // A reader exists, so this blocking open returns at once; blocking writes take any size.
     const writer = fs.openSync(execFifo, fs.constants.O_WRONLY);
@@ -46,7 +58,38 @@ export function releaseInit(execFifo: string, stateJson: string, id: string): vo
     // From here on the container counts as running (runc's rule: no fifo, live init).
     fs.rmSync(execFifo, { force: true });
     addon().waitFifoReadersGone(probe, -1);
+    if (result !== undefined) throwIfInitFailed(result, id);
   } finally {
     fs.closeSync(probe);
+    if (result !== undefined) fs.closeSync(result);
   }
+}
+
+function openResultFifo(file: string): number | undefined {
+  try {
+    return fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  } catch {
+    return undefined; // a container created by a husk without result fifos
+  }
+}
+
+function throwIfInitFailed(fd: number, id: string): void {
+  const buffer = Buffer.alloc(256);
+  let length = 0;
+  try {
+    length = fs.readSync(fd, buffer, 0, buffer.length, null);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+  }
+  const report = buffer.subarray(0, length).toString().trim();
+  if (!report) return;
+  const [what, value] = report.split(' ');
+  if (what === 'hook' || what === 'hook-timeout') {
+    const how = what === 'hook' ? 'failed' : 'timed out';
+    throw new HuskError(`container '${id}' stopped: its startContainer hook hooks.startContainer[${value}] ${how}`);
+  }
+  if (what === 'exec') {
+    throw new HuskError(`container '${id}' stopped: executing its program failed: ${addon().errnoText(Number(value))}`);
+  }
+  throw new HuskError(`container '${id}' stopped: its init reported '${report}'`);
 }

@@ -135,6 +135,12 @@ export interface LaunchPlan {
   preserveFds: number;
   /** Host path of the exec fifo: the init blocks reading it until `start` writes a byte. "" = no wait. */
   execFifo: string;
+  /**
+   * Host path of the result fifo: after start, the init writes "hook N", "hook-timeout N" or
+   * "exec ERRNO" into it if a startContainer hook or the execve fails, so `start` can fail too.
+   * Set by the lifecycle; absent or "" = none.
+   */
+  resultFifo?: string;
   /** Whether the init gets a new session (setsid). */
   newSession: boolean;
 
