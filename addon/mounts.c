@@ -52,13 +52,44 @@ static int remount_bind(const char *target, int fd, unsigned long flags) {
   return husk_neg_errno();
 }
 
+/* runc: a tmpfs without a mode= option gets the mode of the directory it covers (the kernel's
+ * default, 1777, would turn e.g. a 0755 /run into a world-writable one). A directory the runtime
+ * had to create keeps the kernel's default, as in runc. */
+static const char *tmpfs_data_with_mode(const struct husk_mount *m, int fd, int existed, char *buf, size_t cap) {
+  struct stat st;
+  if (!existed || !m->fstype || strcmp(m->fstype, "tmpfs") != 0) return m->data;
+  if (m->data && (strncmp(m->data, "mode=", 5) == 0 || strstr(m->data, ",mode="))) return m->data;
+  if (fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode)) return m->data;
+  char octal[8];
+  size_t n = 0;
+  unsigned mode = st.st_mode & 07777;
+  do {
+    octal[n++] = (char)('0' + (mode & 7));
+    mode >>= 3;
+  } while (mode);
+  buf[0] = '\0';
+  husk_append(buf, cap, "mode=");
+  size_t len = strlen(buf);
+  while (n && len + 1 < cap) buf[len++] = octal[--n];
+  buf[len] = '\0';
+  if (m->data && *m->data) {
+    husk_append(buf, cap, ",");
+    if (husk_append(buf, cap, m->data) < 0) return m->data;
+  }
+  return buf;
+}
+
 static void mount_one(struct husk_plan *plan, int root_fd, int index) {
   const struct husk_mount *m = &plan->mounts[index];
   char target[32];
-  int fd = husk_create_in_root(root_fd, m->destination, m->destination_is_file, plan->scratch);
+  char data[1024];
+  int fd = husk_open_in_root(root_fd, m->destination, 0);
+  int existed = fd >= 0;
+  if (fd == -ENOENT) fd = husk_create_in_root(root_fd, m->destination, m->destination_is_file, plan->scratch);
   if (fd < 0) FAIL(plan, STEP_MOUNT_DESTINATION, fd, index);
   husk_fd_path(target, fd);
-  if (mount(m->source, target, m->fstype, m->flags, m->data) < 0) FAIL(plan, STEP_MOUNT, errno, index);
+  const char *mount_data = tmpfs_data_with_mode(m, fd, existed, data, sizeof data);
+  if (mount(m->source, target, m->fstype, m->flags, mount_data) < 0) FAIL(plan, STEP_MOUNT, errno, index);
   close(fd);
 
   /* The fd above names the covered directory; look the path up again to reach the new mount. */
