@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import { globalOptionsFrom } from './context';
+import type { CommandSyntax } from './fast-path';
 
 // runc's exec flags (runc exec --help). As in runc, husk's flags go before the container id and
 // everything after the id is the command with its own flags (`husk exec ctr sh -c 'ls -l'`):
@@ -24,7 +25,42 @@ const execOptions = {
   'ignore-paused': { type: 'boolean', default: false, describe: 'allow exec in a paused container (the process starts frozen)' },
 } as const;
 
-export function register(cli: Argv): Argv {
+/**
+ * For the fast parser (fast-path.ts): the form containerd and Podman use, `exec --process FILE
+ * [--detach] [--pid-file F] [--console-socket S] <id>`, with nothing after the id. A line with
+ * a command has a second positional, which the fast parser declines: yargs reads it.
+ */
+export const syntax: CommandSyntax = { positionals: [{ name: 'container-id' }], options: execOptions };
+
+export async function handler(argv: Record<string, unknown>): Promise<void> {
+  const { execInContainer } = await import('../lifecycle/exec');
+  const afterSeparator = ((argv._ as Array<string | number> | undefined) ?? []).slice(1).map(String);
+  const command = [...((argv.command as string[] | undefined) ?? []), ...afterSeparator];
+  argv.exitCode = await execInContainer(globalOptionsFrom(argv), {
+    id: String(argv['container-id']),
+    processFile: argv.process ? String(argv.process) : undefined,
+    flags: {
+      args: command,
+      cwd: argv.cwd ? String(argv.cwd) : undefined,
+      env: listOf(argv.env).map(String),
+      tty: Boolean(argv.tty),
+      user: argv.user !== undefined ? String(argv.user) : undefined,
+      additionalGids: listOf(argv['additional-gids']).map(Number),
+      caps: listOf(argv.cap).map(String),
+      noNewPrivs: Boolean(argv['no-new-privs']),
+      apparmor: argv.apparmor ? String(argv.apparmor) : undefined,
+      processLabel: argv['process-label'] ? String(argv['process-label']) : undefined,
+    },
+    detach: Boolean(argv.detach),
+    pidFile: argv['pid-file'] ? String(argv['pid-file']) : undefined,
+    consoleSocket: argv['console-socket'] ? String(argv['console-socket']) : undefined,
+    preserveFds: Number(argv['preserve-fds'] ?? 0),
+    cgroup: listOf(argv.cgroup).map(String),
+    ignorePaused: Boolean(argv['ignore-paused']),
+  });
+}
+
+export function register(cli: Argv, run = handler): Argv {
   return cli.command(
     'exec <container-id> [command..]',
     'run a new process inside a running container; in the foreground, exit with its status',
@@ -33,32 +69,7 @@ export function register(cli: Argv): Argv {
         .positional('container-id', { type: 'string', describe: 'the container to run the process in' })
         .positional('command', { type: 'string', array: true, describe: 'the program and its arguments' })
         .options(execOptions),
-    async (argv) => {
-      const { execInContainer } = await import('../lifecycle/exec');
-      const command = [...((argv.command as string[] | undefined) ?? []), ...((argv._ as Array<string | number>).slice(1).map(String))];
-      argv.exitCode = await execInContainer(globalOptionsFrom(argv), {
-        id: String(argv['container-id']),
-        processFile: argv.process ? String(argv.process) : undefined,
-        flags: {
-          args: command,
-          cwd: argv.cwd ? String(argv.cwd) : undefined,
-          env: listOf(argv.env).map(String),
-          tty: Boolean(argv.tty),
-          user: argv.user !== undefined ? String(argv.user) : undefined,
-          additionalGids: listOf(argv['additional-gids']).map(Number),
-          caps: listOf(argv.cap).map(String),
-          noNewPrivs: Boolean(argv['no-new-privs']),
-          apparmor: argv.apparmor ? String(argv.apparmor) : undefined,
-          processLabel: argv['process-label'] ? String(argv['process-label']) : undefined,
-        },
-        detach: Boolean(argv.detach),
-        pidFile: argv['pid-file'] ? String(argv['pid-file']) : undefined,
-        consoleSocket: argv['console-socket'] ? String(argv['console-socket']) : undefined,
-        preserveFds: Number(argv['preserve-fds'] ?? 0),
-        cgroup: listOf(argv.cgroup).map(String),
-        ignorePaused: Boolean(argv['ignore-paused']),
-      });
-    },
+    run,
   );
 }
 

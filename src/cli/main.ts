@@ -23,6 +23,7 @@ const FAST_COMMANDS: Record<string, () => FastCommand> = {
   create: () => require('./create'),
   start: () => require('./start'),
   run: () => require('./run'),
+  exec: () => require('./exec'),
   state: () => require('./state'),
   kill: () => require('./kill'),
   delete: () => require('./delete'),

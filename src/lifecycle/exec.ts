@@ -30,6 +30,7 @@ import type { LaunchPlan } from '../linux/plan';
 import { checkTerminalRequest } from '../linux/terminal';
 import { compileSeccomp, containerProcessState, sendListenerToAgent } from '../linux/seccomp';
 import { logDebug, logWarn } from '../log';
+import { mark } from '../timing';
 import { loadSpec, parseProcessJson } from '../spec/load';
 import type { Process, Spec } from '../spec/types';
 import { containerStatus, isProcessAlive, readState, toSpecState, validateContainerId, withContainerLock } from '../state';
@@ -70,11 +71,13 @@ async function execProcess(global: GlobalOptions, options: ExecOptions): Promise
   validateContainerId(options.id);
   const native = addon();
   const { state, initPidfd } = openContainer(global.root, options.id, options.ignorePaused);
+  mark('state');
   const fdsToClose: number[] = [initPidfd];
   let attachment: TerminalAttachment | undefined;
   let pid = 0;
   try {
     const spec = loadContainerSpec(state);
+    mark('config');
     const processSpec = options.processFile ? readProcessFile(options.processFile) : execProcessFromFlags(spec.process, options.flags);
     checkTerminalRequest({ terminal: processSpec.terminal === true, consoleSocket: options.consoleSocket, detached: options.detach });
     if (processSpec.terminal === true && !options.detach && !processSpec.consoleSize) {
@@ -116,11 +119,13 @@ async function execProcess(global: GlobalOptions, options: ExecOptions): Promise
       warn: logWarn,
       debug: logDebug,
     });
+    mark('plan');
     pid = launchExecProcess(plan, state, (stage1Pid) => {
       // v2 placed stage 1 with CLONE_INTO_CGROUP; v1 and hybrid hierarchies need the writes.
       if (cgroupFd >= 0) return;
       for (const dir of Object.values(cgroupDirectories)) writeCgroupProc(dir, stage1Pid);
     });
+    mark('exec');
     try {
       if (ourConsoleEnd >= 0) attachment = new TerminalAttachment(receiveMaster(ourConsoleEnd));
       // runc writes the pid file in both modes, once the process runs.
@@ -209,6 +214,7 @@ function launchExecProcess(plan: ExecPlan, state: ContainerState, placeInCgroups
     throw new HuskError(`cannot start the process: ${(err as Error).message}`);
   }
   const { stage1Pid, syncFd } = spawned;
+  mark('spawn');
   let stage1Reaped = false;
   let pid = 0;
   const reapStage1 = () => {
@@ -218,6 +224,7 @@ function launchExecProcess(plan: ExecPlan, state: ContainerState, placeInCgroups
   };
   try {
     placeInCgroups(stage1Pid);
+    mark('cgroups');
     native.syncSend(syncFd, SyncType.GO);
     for (;;) {
       const msg = native.syncRecv(syncFd, -1);
@@ -225,6 +232,7 @@ function launchExecProcess(plan: ExecPlan, state: ContainerState, placeInCgroups
         case SyncType.INIT_PID:
           pid = msg.value;
           reapStage1();
+          mark('joined');
           break;
         case SyncType.SECCOMP_LISTENER:
           handOverSeccompListener(plan, msg.fd ?? -1, pid, state);

@@ -11,6 +11,7 @@ import { parseFast } from '../../src/cli/fast-path';
 import type { FastCommand } from '../../src/cli/fast-path';
 import * as create from '../../src/cli/create';
 import * as del from '../../src/cli/delete';
+import * as exec from '../../src/cli/exec';
 import * as kill from '../../src/cli/kill';
 import * as run from '../../src/cli/run';
 import * as start from '../../src/cli/start';
@@ -20,7 +21,7 @@ interface Module extends FastCommand {
   register(cli: Argv, handler: (argv: Record<string, unknown>) => Promise<void>): Argv;
 }
 
-const MODULES: Record<string, Module> = { create, start, run, state, kill, delete: del };
+const MODULES: Record<string, Module> = { create, start, run, exec, state, kill, delete: del };
 const FAST = Object.fromEntries(Object.entries(MODULES).map(([name, m]) => [name, () => m])) as Record<string, () => FastCommand>;
 
 async function parseWithYargs(args: string[]): Promise<Record<string, unknown>> {
@@ -60,6 +61,10 @@ const ACCEPTED = [
   '--root /run/containerd/runc/k8s.io --log /run/log.json --log-format json delete c1',
   '--root /run/containerd/runc/k8s.io --log /run/log.json --log-format json delete --force c1',
   '--systemd-cgroup --root /run/runc create --bundle /b --pid-file /p --console-socket /s --no-new-keyring c2',
+  // containerd's exec (go-runc): a process.json, never a command line
+  '--root /run/containerd/runc/k8s.io --log /run/log.json --log-format json exec --process /tmp/p.json --detach --pid-file /run/p.pid c1',
+  '--root /run/containerd/runc/k8s.io --log /run/log.json --log-format json exec --process /tmp/p.json --console-socket /s --detach --pid-file /run/p.pid c1',
+  'exec -p /p.json c1',
   // every flag spelling the fast path takes
   '--root=/r --debug state c3',
   '--rootless true state c3',
@@ -116,6 +121,8 @@ const LEFT_TO_YARGS = [
   'list',
   'spec',
   'exec c1 ls',
+  'exec -t c1 sh -c x',
+  'exec --env A=1 --env B=2 c1 env',
   'pause c1',
   '',
 ];
