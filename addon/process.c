@@ -178,7 +178,9 @@ static int wait_hook(pid_t pid, int pidfd, int timeout_seconds) {
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return 0;
-  return -ECANCELED; /* the hook failed; the parent reports which one */
+  /* Not errnos: the parent turns these back into "exited with status N" / "killed by signal N". */
+  if (WIFSIGNALED(status)) return -(HUSK_HOOK_SIGNALED + WTERMSIG(status));
+  return -(HUSK_HOOK_EXITED + (WIFEXITED(status) ? WEXITSTATUS(status) : 255));
 }
 
 int husk_run_child_hooks(struct husk_plan *plan, struct husk_hook *hooks, int n, int *failed) {

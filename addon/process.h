@@ -11,6 +11,10 @@ void husk_prepare_process(struct husk_plan *plan);
 void husk_prepare_fds(struct husk_plan *plan);
 /* Block until `start` writes to the exec fifo; the payload after the first byte is the state JSON. */
 void husk_wait_for_start(struct husk_plan *plan);
+/* How a failed hook ended, in the error field of a step report (beyond every errno). */
+#define HUSK_HOOK_EXITED 1000
+#define HUSK_HOOK_SIGNALED 2000
+
 /* Run hooks from the container side (createContainer, startContainer). 0 or -errno, *failed = index. */
 int husk_run_child_hooks(struct husk_plan *plan, struct husk_hook *hooks, int n, int *failed);
 /* After start: tell `start` (through the result fifo) that `what` ("hook", "exec") failed with

@@ -186,7 +186,10 @@ export function explainChildFailure(
   const name = stepName(step) ?? `step ${step}`;
   let reason = errnoName(errno, describeErrno) + securityHint(name, errno);
   if (name.startsWith('running createContainer hook')) {
-    reason = errno === 110 /* ETIMEDOUT */ ? 'timed out' : errno === 125 /* ECANCELED */ ? 'exited non-zero' : reason;
+    // addon/process.h: HUSK_HOOK_EXITED (1000) + status, HUSK_HOOK_SIGNALED (2000) + signal.
+    if (errno === 110 /* ETIMEDOUT */) reason = 'timed out';
+    else if (errno >= 2000) reason = `killed by signal ${errno - 2000}`;
+    else if (errno >= 1000) reason = `exited with status ${errno - 1000}`;
   }
   return `${who} failed ${name}${subject(step, detail, plan)}: ${reason}`;
 }

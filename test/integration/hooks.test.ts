@@ -281,7 +281,7 @@ describe('hooks', suiteOptions(), () => {
         const id = ctx.newId();
         const result = await ctx.runtime.run(['create', '--bundle', hooked.bundle.dir, id]);
         // runc 1.1.5 says "error running hook #0: ... exit status 3" without the kind.
-        assertOneLineFailure(result, ...(UNDER_RUNC ? ['hook', 'exit status 3'] : [`${kind} hook`, '/bin/sh']));
+        assertOneLineFailure(result, ...(UNDER_RUNC ? ['hook', 'exit status 3'] : [`${kind} hook`, '/bin/sh', 'status 3']));
         assert.deepEqual(namesIn(readLog(hooked.logFile)), [], 'hooks ran after the failing one');
         assert.notEqual((await ctx.runtime.run(['state', id])).status, 0, 'the container exists');
         await assertNothingLeft(ctx);
