@@ -282,6 +282,9 @@ husk_plan *CopyPlan(const Napi::Object &js) {
   plan->rootfs = CopyString(js.Get("rootfs"));
   plan->rootfs_propagation = (unsigned long)NumberOf(js, "rootfsPropagation");
   plan->readonly_root = BoolOf(js, "readonlyRoot");
+  Napi::Value rootfs_setup = js.Get("rootfsSetup");
+  std::string setup = rootfs_setup.IsString() ? rootfs_setup.As<Napi::String>().Utf8Value() : "new-namespace";
+  plan->rootfs_setup = setup == "chroot" ? HUSK_ROOTFS_CHROOT : setup == "joined" ? HUSK_ROOTFS_JOINED : HUSK_ROOTFS_NEW_NAMESPACE;
   plan->no_pivot = BoolOf(js, "noPivot");
   CopyMounts(js, plan);
   CopyDevices(js, plan);

@@ -89,9 +89,12 @@ static void run_stage1(struct husk_plan *plan) {
 static void run_init(struct husk_plan *plan) {
   /* Setup creates files with exact modes; the process's own umask is set just before exec. */
   umask(0);
-  int root_fd = husk_prepare_rootfs(plan);
-  husk_mount_all(plan, root_fd);
-  husk_create_devices(plan, root_fd);
+  int root_fd = -1;
+  if (plan->rootfs_setup == HUSK_ROOTFS_NEW_NAMESPACE) {
+    root_fd = husk_prepare_rootfs(plan);
+    husk_mount_all(plan, root_fd);
+    husk_create_devices(plan, root_fd);
+  }
 
   /* prestart and createRuntime hooks run in husk, now, in the runtime's namespaces. */
   if (husk_sync_send(plan->sync_fd, SYNC_RUNTIME_HOOKS, 0, 0, -1) < 0) _exit(1);
@@ -100,7 +103,9 @@ static void run_init(struct husk_plan *plan) {
   int rc = husk_run_child_hooks(plan, plan->create_container_hooks, plan->n_create_container_hooks, &failed);
   if (rc < 0) FAIL(plan, STEP_CREATE_CONTAINER_HOOK, rc, failed);
 
-  husk_enter_rootfs(plan, root_fd);
+  if (plan->rootfs_setup == HUSK_ROOTFS_NEW_NAMESPACE) husk_enter_rootfs(plan, root_fd);
+  else if (plan->rootfs_setup == HUSK_ROOTFS_CHROOT) husk_chroot_rootfs(plan);
+  /* HUSK_ROOTFS_JOINED: setns put us at the joined namespace's root, which is the container's. */
   /* runc's place for the console: after pivot_root (the pty must come from the container's
    * devpts), before the root becomes read-only (/dev/console may have to be created). */
   if (plan->terminal) husk_setup_console(plan);

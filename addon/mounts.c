@@ -16,10 +16,31 @@
 
 #define FAIL(plan, step, err, detail) husk_child_fail((plan)->sync_fd, (step), (err), (detail))
 
+/* pivot_root refuses a new root whose parent mount is shared, and a bind of the rootfs under a
+ * shared mount would propagate to the host. So with shared root propagation the mount holding
+ * the rootfs is made private first, as runc does. Its mount point is found by walking up from
+ * the rootfs: MS_PRIVATE on a directory that is not a mount point fails with EINVAL. */
+static int make_rootfs_parent_mount_private(struct husk_plan *plan) {
+  char *path = plan->scratch;
+  int rc = husk_copy(path, PATH_MAX, plan->rootfs);
+  if (rc < 0) return rc;
+  for (;;) {
+    if (mount(NULL, path, NULL, MS_PRIVATE, NULL) == 0) return 0;
+    if (errno != EINVAL || strcmp(path, "/") == 0) return husk_neg_errno();
+    char *slash = strrchr(path, '/');
+    if (slash == path) slash[1] = '\0';
+    else *slash = '\0';
+  }
+}
+
 int husk_prepare_rootfs(struct husk_plan *plan) {
   /* Keep the container's mounts from propagating back to the host (runc's default: rslave). */
   if (mount(NULL, "/", NULL, plan->rootfs_propagation, NULL) < 0)
     FAIL(plan, STEP_ROOT_PROPAGATION, errno, -1);
+  if (plan->rootfs_propagation & MS_SHARED) {
+    int rc = make_rootfs_parent_mount_private(plan);
+    if (rc < 0) FAIL(plan, STEP_ROOT_PROPAGATION, rc, 1);
+  }
   /* pivot_root needs the new root to be a mount point. */
   if (mount(plan->rootfs, plan->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
     FAIL(plan, STEP_ROOTFS_BIND, errno, -1);
@@ -138,6 +159,10 @@ void husk_enter_rootfs(struct husk_plan *plan, int root_fd) {
   }
   if (chdir("/") < 0) FAIL(plan, STEP_PIVOT_ROOT, errno, 8);
   close(root_fd);
+}
+
+void husk_chroot_rootfs(struct husk_plan *plan) {
+  if (chdir(plan->rootfs) < 0 || chroot(".") < 0 || chdir("/") < 0) FAIL(plan, STEP_PIVOT_ROOT, errno, 9);
 }
 
 static int is_dev_null(const char *path) {

@@ -9,6 +9,8 @@ int husk_prepare_rootfs(struct husk_plan *plan);
 void husk_mount_all(struct husk_plan *plan, int root_fd);
 /* pivot_root into the rootfs (or MS_MOVE + chroot with no_pivot) and detach the old root. */
 void husk_enter_rootfs(struct husk_plan *plan, int root_fd);
+/* No mount namespace of the container's own: chroot into the rootfs, nothing mounted. */
+void husk_chroot_rootfs(struct husk_plan *plan);
 /* After entering: read-only root, masked paths, read-only paths. */
 void husk_finish_rootfs(struct husk_plan *plan);
 

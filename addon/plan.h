@@ -59,6 +59,13 @@ struct husk_time_offsets {
   int64_t boottime_secs, boottime_nanosecs;
 };
 
+/* What the init does about its root filesystem. */
+enum husk_rootfs_setup {
+  HUSK_ROOTFS_NEW_NAMESPACE = 0, /* mounts, devices, pivot_root (or --no-pivot) in its new mount namespace */
+  HUSK_ROOTFS_CHROOT = 1,        /* no mount namespace of its own: only chroot into the rootfs (as runc) */
+  HUSK_ROOTFS_JOINED = 2,        /* a joined mount namespace is set up already: its root stays the root */
+};
+
 struct husk_plan {
   /* namespaces */
   int new_namespace_flags;  /* CLONE_NEW* except CLONE_NEWUSER */

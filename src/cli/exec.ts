@@ -26,11 +26,10 @@ const execOptions = {
 } as const;
 
 /**
- * For the fast parser (fast-path.ts): the form containerd and Podman use, `exec --process FILE
- * [--detach] [--pid-file F] [--console-socket S] <id>`, with nothing after the id. A line with
- * a command has a second positional, which the fast parser declines: yargs reads it.
+ * For the fast parser (fast-path.ts): flags, the container id, then the command unparsed (the
+ * form containerd and Podman use, `exec --process FILE --detach --pid-file F ID`, has none).
  */
-export const syntax: CommandSyntax = { positionals: [{ name: 'container-id' }], options: execOptions };
+export const syntax: CommandSyntax = { positionals: [{ name: 'container-id' }], options: execOptions, rest: 'command' };
 
 export async function handler(argv: Record<string, unknown>): Promise<void> {
   const { execInContainer } = await import('../lifecycle/exec');

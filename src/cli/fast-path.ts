@@ -30,6 +30,11 @@ export interface PositionalSpec {
 export interface CommandSyntax {
   positionals: readonly PositionalSpec[];
   options: Readonly<Record<string, FlagSpec>>;
+  /**
+   * runc's exec: once every positional is there, the rest of the line is the command, flags and
+   * all, collected unparsed under this name (yargs gets the same through a "--").
+   */
+  rest?: string;
 }
 
 /** A subcommand module as the fast path uses it. */
@@ -119,6 +124,10 @@ export function parseFast(
       tables.push(module.syntax.options);
     } else {
       positionals.push(arg);
+      if (module?.syntax.rest && positionals.length === module.syntax.positionals.length) {
+        values[module.syntax.rest] = args.slice(i + 1);
+        break;
+      }
     }
   }
   if (!command || !module) return undefined;

@@ -15,6 +15,8 @@ import { containerDeviceRules } from '../cgroups/default-device-rules';
 import { buildLaunch } from '../linux/build-plan';
 import { type SocketActivation, socketActivationOf, withActivationEnv } from '../linux/socket-activation';
 import { checkTerminalRequest, wantsTerminal } from '../linux/terminal';
+import { connectConsoleSocket } from './console-socket';
+import { writePidFile } from './pid-file';
 import { loadSpec } from '../spec/load';
 import type { Spec } from '../spec/types';
 import {
@@ -199,33 +201,11 @@ function withSocketActivation(spec: Spec, activation: SocketActivation): Spec {
   return { ...spec, process: { ...spec.process, env: withActivationEnv(spec.process.env, activation) } };
 }
 
-export function connectConsoleSocket(socketPath: string): number {
-  try {
-    return addon().consoleConnect(socketPath);
-  } catch (err) {
-    // "connecting to console socket /run/x.sock: ECONNREFUSED: Connection refused"
-    throw new HuskError(`--console-socket: ${(err as Error).message}`);
-  }
-}
-
 function openDirectory(dir: string): number {
   try {
     return fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
   } catch (err) {
     throw new HuskError(`cannot open cgroup ${dir}: ${describeSystemError(err)}`);
-  }
-}
-
-/** Written before create returns, atomically, so a reader never sees a partial pid. */
-export function writePidFile(file: string, pid: number): void {
-  const target = path.resolve(file);
-  const temp = path.join(path.dirname(target), `.${path.basename(target)}.husk-${process.pid}`);
-  try {
-    fs.writeFileSync(temp, String(pid));
-    fs.renameSync(temp, target);
-  } catch (err) {
-    fs.rmSync(temp, { force: true });
-    throw new HuskError(`writing pid file ${file}: ${describeSystemError(err)}`);
   }
 }
 

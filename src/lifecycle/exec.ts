@@ -13,7 +13,7 @@
 // Every failure after the spawn kills and reaps what was started: nothing is left behind.
 import * as fs from 'fs';
 import { addon } from '../addon';
-import { UNIFIED_KEY } from '../cgroups';
+import { UNIFIED_KEY } from '../cgroups/host';
 import { writeCgroupProc } from '../cgroups/files';
 import type { GlobalOptions } from '../cli/context';
 import { HuskError, describeSystemError } from '../errors';
@@ -37,7 +37,8 @@ import { containerStatus, isProcessAlive, readState, toSpecState, validateContai
 import type { ContainerState } from '../state';
 import { TerminalAttachment, hostTerminalSize, receiveMaster } from './attach';
 import { explainChildFailure, SyncType } from './child-steps';
-import { connectConsoleSocket, writePidFile } from './create';
+import { connectConsoleSocket } from './console-socket';
+import { writePidFile } from './pid-file';
 import { waitInForeground } from './foreground';
 
 export interface ExecOptions {

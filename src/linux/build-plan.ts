@@ -17,7 +17,7 @@ import { type NamespaceSetup, createsNamespace, hasOwnNamespace, planNamespaces 
 import { containerPath } from './paths';
 import { planArgs, planCwd, planEnv } from './process';
 import { type LsmProbe, defaultLsmProbe, planSecurityAttributes } from './process-attributes';
-import { type RlimitCeiling, planRlimits } from './rlimits';
+import { planRlimits, rlimitCeiling } from './rlimits';
 import { planRoot, planRootfsPropagation } from './rootfs';
 import { planConsoleSize, wantsTerminal } from './terminal';
 import { type IdMapText, homeDirectory, planProcessUser, userNamespaceMaps } from './user';
@@ -77,7 +77,11 @@ export function buildLaunch(spec: Spec, options: BuildPlanOptions): Launch {
   const user = planProcessUser(process.user, spec.linux, namespaces);
 
   const hasMountNamespace = hasOwnNamespace(namespaces, CLONE_NEWNS);
-  if (!hasMountNamespace) checkNeedsNoMountNamespace(spec);
+  const newMountNamespace = createsNamespace(namespaces, CLONE_NEWNS);
+  if (!hasMountNamespace) checkNothingToMount(spec, 'need a mount namespace of the container\'s own; add {"type": "mount"} to linux.namespaces');
+  // runtime-spec: a namespace joined by path is set up already, and the runtime must refuse
+  // config that would set it up again.
+  else if (!newMountNamespace) checkNothingToMount(spec, 'the mount namespace is joined by path, so it is set up already');
   const hasCgroupMount = (spec.mounts ?? []).some((m) => m.type === 'cgroup');
   const mountsPlan = planMounts(spec.mounts, {
     bundle,
@@ -113,6 +117,7 @@ export function buildLaunch(spec: Spec, options: BuildPlanOptions): Launch {
     // Nothing to change without a mount namespace of the container's own (0 = leave "/" alone).
     rootfsPropagation: hasMountNamespace ? planRootfsPropagation(spec.linux?.rootfsPropagation, options.noPivot) : 0,
     readonlyRoot: root.readonly,
+    rootfsSetup: newMountNamespace ? 'new-namespace' : hasMountNamespace ? 'joined' : 'chroot',
     noPivot: options.noPivot,
     mounts: mountsPlan.mounts,
     devices: devicesPlan.devices,
@@ -172,33 +177,17 @@ function checkUtsFields(spec: Spec, namespaces: NamespaceSetup): void {
  * leaves them behind); husk refuses. runc refuses masked/readonly paths likewise ("unable to
  * restrict sys entries without a private MNT namespace").
  */
-function checkNeedsNoMountNamespace(spec: Spec): void {
-  const add = 'add {"type": "mount"} to linux.namespaces';
-  if (spec.mounts?.length) throw new HuskError(`mounts: need a mount namespace of the container's own; ${add}`);
-  if (spec.linux?.maskedPaths?.length) throw new HuskError(`linux.maskedPaths: need a mount namespace of the container's own; ${add}`);
-  if (spec.linux?.readonlyPaths?.length) throw new HuskError(`linux.readonlyPaths: need a mount namespace of the container's own; ${add}`);
-  if (spec.root?.readonly) throw new HuskError(`root.readonly: needs a mount namespace of the container's own; ${add}`);
-  if (spec.linux?.rootfsPropagation) throw new HuskError(`linux.rootfsPropagation: needs a mount namespace of the container's own; ${add}`);
+/** Without a new mount namespace nothing may be mounted; `why` completes each message. */
+function checkNothingToMount(spec: Spec, why: string): void {
+  if (spec.mounts?.length) throw new HuskError(`mounts: ${why}`);
+  if (spec.linux?.maskedPaths?.length) throw new HuskError(`linux.maskedPaths: ${why}`);
+  if (spec.linux?.readonlyPaths?.length) throw new HuskError(`linux.readonlyPaths: ${why}`);
+  if (spec.root?.readonly) throw new HuskError(`root.readonly: ${why}`);
+  if (spec.linux?.rootfsPropagation) throw new HuskError(`linux.rootfsPropagation: ${why}`);
 }
 
 function checkPreserveFds(preserveFds: number): void {
   if (!Number.isInteger(preserveFds) || preserveFds < 0) {
     throw new HuskError(`--preserve-fds: ${preserveFds} is not a number of file descriptors`);
   }
-}
-
-/**
- * The child sets the rlimits; raising a hard limit above husk's own needs CAP_SYS_RESOURCE in the
- * initial user namespace, which a child born in a new user namespace never has.
- */
-export function rlimitCeiling(probe: HostProbe, newUserNamespace: boolean): RlimitCeiling {
-  const canRaise = probe.canRaiseHardLimits();
-  return {
-    hardLimitOf: (resource) => probe.hardLimitOf(resource),
-    mayRaiseHardLimits: canRaise && !newUserNamespace,
-    whyNot: canRaise
-      ? 'the container process, in a new user namespace, cannot raise it'
-      : 'husk lacks CAP_SYS_RESOURCE to raise it',
-    maxOpenFiles: probe.maxOpenFiles(),
-  };
 }

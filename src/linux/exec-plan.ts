@@ -35,8 +35,7 @@ import type { NamespaceSetup } from './namespaces';
 import type { ConsoleSize, LaunchPlan, Rlimit } from './plan';
 import { type LsmProbe, defaultLsmProbe, planSecurityAttributes } from './process-attributes';
 import { planArgs, planCwd, planEnv } from './process';
-import { planRlimits } from './rlimits';
-import { rlimitCeiling } from './build-plan';
+import { planRlimits, rlimitCeiling } from './rlimits';
 import { planConsoleSize } from './terminal';
 import { homeDirectory, planProcessUser } from './user';
 

@@ -108,6 +108,13 @@ export interface LaunchPlan {
   /** Propagation applied to "/" (recursively) in the new mount namespace before any mount. */
   rootfsPropagation: number;
   readonlyRoot: boolean;
+  /**
+   * 'new-namespace': mounts, devices and pivot_root in the container's new mount namespace;
+   * 'chroot': no mount namespace of its own, only chroot into the rootfs (runc does the same);
+   * 'joined': a mount namespace joined by path is set up already (runtime-spec), nothing is done.
+   * Absent means 'new-namespace'.
+   */
+  rootfsSetup?: 'new-namespace' | 'chroot' | 'joined';
   /** --no-pivot: MS_MOVE + chroot instead of pivot_root. */
   noPivot: boolean;
   mounts: MountOp[];

@@ -5,6 +5,7 @@ import type { Rlimit as SpecRlimit } from '../spec/types';
 import { HuskError } from '../errors';
 import * as k from './constants';
 import { didYouMean } from './suggest';
+import type { HostProbe } from './host-probe';
 
 export const RLIMIT_OF_NAME: Readonly<Record<string, number>> = {
   RLIMIT_CPU: k.RLIMIT_CPU,
@@ -100,4 +101,20 @@ function checkCeiling(name: string, resource: number, hard: string, ceiling: Rli
         `and ${ceiling.whyNot}`,
     );
   }
+}
+
+/**
+ * The child sets the rlimits; raising a hard limit above husk's own needs CAP_SYS_RESOURCE in the
+ * initial user namespace, which a child born in (or joining) a user namespace never has.
+ */
+export function rlimitCeiling(probe: HostProbe, newUserNamespace: boolean): RlimitCeiling {
+  const canRaise = probe.canRaiseHardLimits();
+  return {
+    hardLimitOf: (resource) => probe.hardLimitOf(resource),
+    mayRaiseHardLimits: canRaise && !newUserNamespace,
+    whyNot: canRaise
+      ? 'the container process, in a new user namespace, cannot raise it'
+      : 'husk lacks CAP_SYS_RESOURCE to raise it',
+    maxOpenFiles: probe.maxOpenFiles(),
+  };
 }

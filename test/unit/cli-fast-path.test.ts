@@ -47,7 +47,7 @@ async function parseWithYargs(args: string[]): Promise<Record<string, unknown>> 
 /** What a handler reads: every flag of the command and the globals, and the positionals. */
 function relevant(command: string, argv: Record<string, unknown>): Record<string, unknown> {
   const { syntax } = MODULES[command];
-  const names = [...Object.keys(GLOBAL_OPTIONS), ...Object.keys(syntax.options), ...syntax.positionals.map((p) => p.name)];
+  const names = [...Object.keys(GLOBAL_OPTIONS), ...Object.keys(syntax.options), ...syntax.positionals.map((p) => p.name), ...(syntax.rest ? [syntax.rest] : [])];
   return Object.fromEntries(names.map((name) => [name, argv[name]]));
 }
 
@@ -65,6 +65,8 @@ const ACCEPTED = [
   '--root /run/containerd/runc/k8s.io --log /run/log.json --log-format json exec --process /tmp/p.json --detach --pid-file /run/p.pid c1',
   '--root /run/containerd/runc/k8s.io --log /run/log.json --log-format json exec --process /tmp/p.json --console-socket /s --detach --pid-file /run/p.pid c1',
   'exec -p /p.json c1',
+  'exec c1 ls /',
+  '--root /r exec -t --user 1000:1000 --cwd /tmp c1 sh',
   // every flag spelling the fast path takes
   '--root=/r --debug state c3',
   '--rootless true state c3',
@@ -120,8 +122,6 @@ const LEFT_TO_YARGS = [
   'create --bundle --no-pivot c1',
   'list',
   'spec',
-  'exec c1 ls',
-  'exec -t c1 sh -c x',
   'exec --env A=1 --env B=2 c1 env',
   'pause c1',
   '',

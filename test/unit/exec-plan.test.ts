@@ -8,7 +8,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { HuskError } from '../../src/errors';
 import type { CgroupRecord } from '../../src/cgroups/types';
+import * as execCommand from '../../src/cli/exec';
 import { preprocessArgv } from '../../src/cli/exec';
+import { GLOBAL_OPTIONS } from '../../src/cli/context';
+import { parseFast } from '../../src/cli/fast-path';
 import * as k from '../../src/linux/constants';
 import {
   type ExecProcessFlags,
@@ -205,6 +208,15 @@ test('the exec command line: "--" goes after the container id, so the command ke
   for (const line of [['exec', 'c1'], ['exec', 'c1', '--', 'ls'], ['kill', 'c1', 'KILL'], ['--root', '/r', 'delete', 'exec']]) {
     assert.deepEqual(preprocessArgv(line), line);
   }
+});
+
+test('the fast parser reads exec as runc does: flags, the id, then the command untouched', () => {
+  const parsed = parseFast(['--root', '/r', 'exec', '-t', '-e', 'A=1', 'c1', 'sh', '-c', 'echo -n x', '--env', 'B'], GLOBAL_OPTIONS, { exec: () => execCommand });
+  assert.ok(parsed);
+  assert.equal(parsed.argv['container-id'], 'c1');
+  assert.deepEqual(parsed.argv.command, ['sh', '-c', 'echo -n x', '--env', 'B']);
+  assert.deepEqual([parsed.argv.tty, parsed.argv.env, parsed.argv.root], [true, 'A=1', '/r']);
+  assert.deepEqual(parseFast(['exec', '-p', '/p.json', 'c1'], GLOBAL_OPTIONS, { exec: () => execCommand })?.argv.command, []);
 });
 
 test('terminal rules: runc\'s, with reasons', () => {
