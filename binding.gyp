@@ -17,7 +17,8 @@
         "addon/caps.c",
         "addon/keyring.c",
         "addon/seccomp.c",
-        "addon/attributes.c"
+        "addon/attributes.c",
+        "addon/bpf.c"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_CPP_EXCEPTIONS", "_GNU_SOURCE"],

@@ -3,6 +3,7 @@
 #include <napi.h>
 
 extern "C" {
+#include "bpf.h"
 #include "clone.h"
 #include "console.h"
 #include "exec.h"
@@ -756,6 +757,64 @@ Napi::Value ClearOnlcr(const Napi::CallbackInfo &info) {
   return env.Undefined();
 }
 
+// ---- cgroup v2 device filters (addon/bpf.c) ----
+
+Napi::Value ThrowBpf(Napi::Env env, const husk_bpf_error &error, int rc, const std::string &dir) {
+  std::string message = std::string(error.step ? error.step : "bpf") + " for " + dir + ": " + ErrnoName(-rc);
+  Napi::Error e = Napi::Error::New(env, message);
+  e.Set("errno", Napi::Number::New(env, -rc));
+  e.Set("code", Napi::String::New(env, strerrorname_np(-rc) ? strerrorname_np(-rc) : "E?"));
+  if (error.log && error.log[0]) e.Set("verifierLog", Napi::String::New(env, error.log));
+  e.ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+// attachDeviceFilter(cgroupDir, program: Buffer of struct bpf_insn) -> { id, detached }
+Napi::Value AttachDeviceFilter(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  std::string dir = info[0].As<Napi::String>().Utf8Value();
+  Napi::Buffer<uint8_t> program = info[1].As<Napi::Buffer<uint8_t>>();
+  std::vector<char> log(64 * 1024);
+  husk_bpf_error error = {nullptr, log.data(), log.size()};
+  uint32_t id = 0, detached = 0;
+  int rc = husk_attach_device_filter(dir.c_str(), program.Data(), program.Length() / 8, &id, &detached, &error);
+  if (rc < 0) return ThrowBpf(env, error, rc, dir);
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("id", Napi::Number::New(env, id));
+  result.Set("detached", Napi::Number::New(env, detached));
+  return result;
+}
+
+// detachDeviceFilters(cgroupDir) -> number detached
+Napi::Value DetachDeviceFilters(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  std::string dir = info[0].As<Napi::String>().Utf8Value();
+  husk_bpf_error error = {nullptr, nullptr, 0};
+  uint32_t detached = 0;
+  int rc = husk_detach_device_filters(dir.c_str(), &detached, &error);
+  if (rc < 0) return ThrowBpf(env, error, rc, dir);
+  return Napi::Number::New(env, detached);
+}
+
+// deviceFilters(cgroupDir) -> [{ id, name }] attached directly to the cgroup
+Napi::Value DeviceFilters(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  std::string dir = info[0].As<Napi::String>().Utf8Value();
+  husk_bpf_error error = {nullptr, nullptr, 0};
+  husk_bpf_program_info programs[64];
+  size_t count = 0;
+  int rc = husk_query_device_filters(dir.c_str(), programs, 64, &count, &error);
+  if (rc < 0) return ThrowBpf(env, error, rc, dir);
+  Napi::Array result = Napi::Array::New(env);
+  for (size_t i = 0; i < count && i < 64; i++) {
+    Napi::Object p = Napi::Object::New(env);
+    p.Set("id", Napi::Number::New(env, programs[i].id));
+    p.Set("name", Napi::String::New(env, programs[i].name));
+    result.Set((uint32_t)i, p);
+  }
+  return result;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("spawnInit", Napi::Function::New(env, SpawnInit));
   exports.Set("syncRecv", Napi::Function::New(env, SyncRecv));
@@ -782,6 +841,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("listenUnix", Napi::Function::New(env, ListenUnix));
   exports.Set("clearOnlcr", Napi::Function::New(env, ClearOnlcr));
   exports.Set("acceptUnix", Napi::Function::New(env, AcceptUnix));
+  exports.Set("attachDeviceFilter", Napi::Function::New(env, AttachDeviceFilter));
+  exports.Set("detachDeviceFilters", Napi::Function::New(env, DetachDeviceFilters));
+  exports.Set("deviceFilters", Napi::Function::New(env, DeviceFilters));
   return exports;
 }
 

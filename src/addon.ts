@@ -90,6 +90,19 @@ export interface Addon {
   }): { program: Buffer; unknownRules: number[] };
   /** Connect to the seccomp agent's unix socket and send the state JSON with the listener fd attached. */
   sendSeccompListener(listenerPath: string, fd: number, stateJson: string): void;
+
+  // ---- cgroup v2 device filters (addon/bpf.c) ----
+  /**
+   * Load a BPF_PROG_TYPE_CGROUP_DEVICE program (struct bpf_insn[], see cgroups/device-filter.ts)
+   * and attach it to a cgroup2 directory with BPF_F_ALLOW_MULTI, then detach husk's previous
+   * programs there ("husk_devices"). Throws an Error with errno, code and, when the verifier
+   * refused the program, verifierLog.
+   */
+  attachDeviceFilter(cgroupDir: string, program: Buffer): { id: number; detached: number };
+  /** Detach every husk device filter attached to cgroupDir; how many went. */
+  detachDeviceFilters(cgroupDir: string): number;
+  /** The device programs attached directly to cgroupDir (any owner). */
+  deviceFilters(cgroupDir: string): Array<{ id: number; name: string }>;
 }
 
 let loaded: Addon | undefined;
