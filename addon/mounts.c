@@ -34,8 +34,12 @@ static int make_rootfs_parent_mount_private(struct husk_plan *plan) {
 }
 
 int husk_prepare_rootfs(struct husk_plan *plan) {
-  /* Keep the container's mounts from propagating back to the host (runc's default: rslave). */
-  if (mount(NULL, "/", NULL, plan->rootfs_propagation, NULL) < 0)
+  /* Keep the container's mounts from propagating back to the host (runc's default: rslave). An
+   * unbindable rootfs could not be bound onto itself below: it goes private first and becomes
+   * unbindable after the bind (runc 1.1.5 fails here instead). */
+  unsigned long unbindable = plan->rootfs_propagation & MS_UNBINDABLE;
+  unsigned long propagation = unbindable ? (MS_PRIVATE | (plan->rootfs_propagation & MS_REC)) : plan->rootfs_propagation;
+  if (mount(NULL, "/", NULL, propagation, NULL) < 0)
     FAIL(plan, STEP_ROOT_PROPAGATION, errno, -1);
   if (plan->rootfs_propagation & MS_SHARED) {
     int rc = make_rootfs_parent_mount_private(plan);
@@ -44,6 +48,8 @@ int husk_prepare_rootfs(struct husk_plan *plan) {
   /* pivot_root needs the new root to be a mount point. */
   if (mount(plan->rootfs, plan->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
     FAIL(plan, STEP_ROOTFS_BIND, errno, -1);
+  if (unbindable && mount(NULL, plan->rootfs, NULL, plan->rootfs_propagation, NULL) < 0)
+    FAIL(plan, STEP_ROOT_PROPAGATION, errno, 2);
   int root_fd = open(plan->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (root_fd < 0) FAIL(plan, STEP_ROOTFS_OPEN, errno, -1);
   return root_fd;

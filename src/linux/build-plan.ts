@@ -78,7 +78,7 @@ export function buildLaunch(spec: Spec, options: BuildPlanOptions): Launch {
 
   const hasMountNamespace = hasOwnNamespace(namespaces, CLONE_NEWNS);
   const newMountNamespace = createsNamespace(namespaces, CLONE_NEWNS);
-  if (!hasMountNamespace) checkNothingToMount(spec, 'need a mount namespace of the container\'s own; add {"type": "mount"} to linux.namespaces');
+  if (!hasMountNamespace) checkNothingToMount(spec, 'requires a mount namespace of the container\'s own; add {"type": "mount"} to linux.namespaces');
   // runtime-spec: a namespace joined by path is set up already, and the runtime must refuse
   // config that would set it up again.
   else if (!newMountNamespace) checkNothingToMount(spec, 'the mount namespace is joined by path, so it is set up already');

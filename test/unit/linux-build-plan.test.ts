@@ -117,6 +117,7 @@ test('runc spec default config → the expected plan', () => {
       rootfs: fs.realpathSync(path.join(bundle, 'rootfs')),
       rootfsPropagation: 0x84000, // MS_SLAVE | MS_REC
       readonlyRoot: true,
+      rootfsSetup: 'new-namespace',
       noPivot: false,
       mounts: [
         op({ source: 'proc', destination: '/proc', fstype: 'proc', flags: 0 }),
@@ -282,12 +283,12 @@ test('without a mount namespace nothing may be mounted (it would land on the hos
     if (spec.linux) spec.linux.namespaces = [{ type: 'pid' }, { type: 'uts' }];
     expectHuskError(
       () => buildLaunchPlan(spec, options),
-      'mounts: need a mount namespace of the container\'s own; add {"type": "mount"} to linux.namespaces',
+      'mounts: requires a mount namespace of the container\'s own; add {"type": "mount"} to linux.namespaces',
     );
     spec.mounts = [];
     expectHuskError(
       () => buildLaunchPlan(spec, options),
-      'linux.maskedPaths: need a mount namespace of the container\'s own; add {"type": "mount"} to linux.namespaces',
+      'linux.maskedPaths: requires a mount namespace of the container\'s own; add {"type": "mount"} to linux.namespaces',
     );
     if (spec.linux) {
       spec.linux.maskedPaths = [];
@@ -295,7 +296,7 @@ test('without a mount namespace nothing may be mounted (it would land on the hos
     }
     expectHuskError(
       () => buildLaunchPlan(spec, options),
-      'root.readonly: needs a mount namespace of the container\'s own; add {"type": "mount"} to linux.namespaces',
+      'root.readonly: requires a mount namespace of the container\'s own; add {"type": "mount"} to linux.namespaces',
     );
     if (spec.root) spec.root.readonly = false;
     const plan = buildLaunchPlan(spec, options);
