@@ -632,6 +632,8 @@ husk_plan *CopyExecPlan(const Napi::Object &js) {
   CopyTerminal(js, plan);
   plan->ns_pidfd = (int)NumberOf(js, "nsPidfd");
   plan->ns_flags = (int)NumberOf(js, "nsFlags");
+  Napi::Value root_fd = js.Get("rootFd");
+  plan->root_fd = root_fd.IsNumber() ? root_fd.As<Napi::Number>().Int32Value() : -1;
   Napi::Value cgroup_fd = js.Get("cgroupFd");
   plan->cgroup_fd = cgroup_fd.IsNumber() ? cgroup_fd.As<Napi::Number>().Int32Value() : -1;
   plan->exec_fifo_fd = -1;

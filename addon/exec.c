@@ -60,6 +60,13 @@ static void run_exec_stage1(struct husk_plan *plan) {
   husk_wait_for_go(plan);
   if (plan->ns_flags && setns(plan->ns_pidfd, plan->ns_flags) < 0) FAIL(plan, STEP_JOIN_CONTAINER, errno, -1);
   close(plan->ns_pidfd);
+  /* Joining a mount namespace puts us at its root, which is the container's after pivot_root.
+   * An init that only chrooted (no mount namespace of its own, or --no-pivot) has another root:
+   * take the init's own, as `nsenter --root` does, so the process sees what the init sees. */
+  if (plan->root_fd >= 0) {
+    if (fchdir(plan->root_fd) < 0 || chroot(".") < 0 || chdir("/") < 0) FAIL(plan, STEP_JOIN_CONTAINER, errno, 1);
+    close(plan->root_fd);
+  }
 
   long pid = husk_raw_clone3(CLONE_PARENT, -1);
   if (pid < 0) FAIL(plan, STEP_CLONE_PROCESS, errno, -1);

@@ -158,6 +158,7 @@ struct husk_plan {
   /* exec: join a running container (addon/exec.c) */
   int ns_pidfd;             /* pidfd of the container's init, or -1 */
   int ns_flags;             /* CLONE_NEW* namespaces to join with setns(ns_pidfd, ns_flags) */
+  int root_fd;              /* the init's root directory (/proc/<pid>/root): chroot there after joining, or -1 */
 };
 
 #endif

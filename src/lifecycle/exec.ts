@@ -107,10 +107,15 @@ async function execProcess(global: GlobalOptions, options: ExecOptions): Promise
       cgroupFd = openDirectory(cgroupDirectories[UNIFIED_KEY]);
       fdsToClose.push(cgroupFd);
     }
+    // Read through /proc/<pid> before openInitRoot checks that the pid is still the init's.
+    const nsFlags = namespacesToJoin(state.pid);
+    const rootFd = openInitRoot(state, initPidfd);
+    fdsToClose.push(rootFd);
     const plan = buildExecPlan(processSpec, {
       nsPidfd: initPidfd,
-      nsFlags: namespacesToJoin(state.pid),
+      nsFlags,
       cgroupFd,
+      rootFd,
       preserveFds: options.preserveFds,
       consoleSocketFd,
       linux: spec.linux,
@@ -171,6 +176,27 @@ function openContainer(root: string, id: string, ignorePaused: boolean): { state
     }
     return { state, initPidfd };
   });
+}
+
+/**
+ * The init's root directory, opened through /proc/<pid>/root. The pid could name another process
+ * by now, so the pidfd (which pins the init) is asked afterwards whether the init still lives:
+ * if it does, the pid was its own when the directory (and, before, its namespace links) were read.
+ */
+function openInitRoot(state: ContainerState, initPidfd: number): number {
+  let fd: number;
+  try {
+    fd = fs.openSync(`/proc/${state.pid}/root`, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+  } catch (err) {
+    throw new HuskError(`cannot exec in container '${state.id}': its init's root: ${describeSystemError(err)}`);
+  }
+  try {
+    addon().pidfdSendSignal(initPidfd, 0);
+  } catch {
+    fs.closeSync(fd);
+    throw new HuskError(`cannot exec in container '${state.id}': it is stopped`);
+  }
+  return fd;
 }
 
 /** The config the container was created from (runc reads the bundle's config for exec too). */

@@ -47,6 +47,8 @@ export interface ExecPlan {
   nsFlags: number;
   /** cgroup v2 directory fd for CLONE_INTO_CGROUP, or -1 (v1 and hybrid: the caller writes cgroup.procs). */
   cgroupFd: number;
+  /** fd of the init's root directory (/proc/<pid>/root): the process chroots there after joining; -1: the mount namespace's root. */
+  rootFd: number;
 
   // ---- process: the names and meanings of LaunchPlan's process fields ----
   args: string[];
@@ -180,6 +182,7 @@ export interface ExecPlanContext {
   nsPidfd: number;
   nsFlags: number;
   cgroupFd: number;
+  rootFd?: number;
   preserveFds: number;
   consoleSocketFd: number;
   /** The container's linux section (user namespace mappings check the process's ids). */
@@ -218,6 +221,7 @@ export function buildExecPlan(process: Process, context: ExecPlanContext): ExecP
     nsPidfd: context.nsPidfd,
     nsFlags: context.nsFlags,
     cgroupFd: context.cgroupFd,
+    rootFd: context.rootFd ?? -1,
 
     args,
     env: planEnv(process.env, () => homeDirectory(user.uid, context.containerRoot, [])),

@@ -86,6 +86,36 @@ describe('exec', suiteOptions(), () => {
       assert.deepEqual(cgroup, linesOf(readProcFile(`/proc/${pid}/cgroup`) ?? ''));
     });
 
+    it("is under the container's seccomp filter", testOptions, async () => {
+      const ctx = context();
+      const { id } = await runningContainer(ctx, (b) => {
+        b.config.linux.seccomp = {
+          defaultAction: 'SCMP_ACT_ALLOW',
+          syscalls: [{ names: ['sethostname'], action: 'SCMP_ACT_ERRNO', errnoRet: 18 /* EXDEV */ }],
+        };
+        return b;
+      });
+      const result = await exec(ctx, id, ['sh', '-c', 'grep "^Seccomp:" /proc/self/status; hostname blocked; echo "hostname=$?"']);
+      assert.match(result.stdout, /Seccomp:\s+2/, describeResult(result));
+      assert.match(result.stdout, /hostname=1/, describeResult(result));
+      assert.match(result.stderr, /cross-device/i, describeResult(result));
+    });
+
+    it("sees the init's root also when the init only chrooted (no mount namespace of its own)", testOptions, async () => {
+      const ctx = context();
+      const marker = `marker-${Date.now()}`;
+      const { id, bundle } = await runningContainer(ctx, (b) => {
+        b.removeNamespace('mount');
+        b.config.mounts = [];
+        delete b.config.linux.maskedPaths;
+        delete b.config.linux.readonlyPaths;
+        b.setReadonlyRoot(false);
+        return b;
+      });
+      fs.writeFileSync(path.join(bundle.rootfs, marker), '');
+      assert.deepEqual(linesOf(await execOk(ctx, id, ['ls', '/'])).filter((name) => name === marker), [marker]);
+    });
+
     it('sees the rootfs, hostname and mounts of the container', testOptions, async () => {
       const ctx = context();
       const { id } = await runningContainer(ctx, (b) => b.setHostname('exec-host'));
