@@ -38,7 +38,8 @@ export function startTiming(entryTime?: number): void {
       total += ms;
     }
     fields.total = round(total);
-    process.stderr.write(`husk-timing ${JSON.stringify(fields)}\n`);
+    // fd 2 directly: process.stderr would load stream code into the figure it reports.
+    require('fs').writeSync(2, `husk-timing ${JSON.stringify(fields)}\n`);
   });
 }
 

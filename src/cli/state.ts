@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import { globalOptionsFrom } from './context';
+import { writeStdout } from './report';
 import type { CommandSyntax } from './fast-path';
 
 /** The positionals and flags, for yargs and the fast parser alike (fast-path.ts). */
@@ -7,7 +8,7 @@ export const syntax: CommandSyntax = { positionals: [{ name: 'container-id' }], 
 
 export async function handler(argv: Record<string, unknown>): Promise<void> {
   const { containerState } = await import('../lifecycle/query');
-  process.stdout.write(`${JSON.stringify(containerState(globalOptionsFrom(argv), String(argv['container-id'])), null, 2)}\n`);
+  writeStdout(`${JSON.stringify(containerState(globalOptionsFrom(argv), String(argv['container-id'])), null, 2)}\n`);
 }
 
 export function register(cli: Argv, run = handler): Argv {

@@ -23,7 +23,7 @@
 //     goes to the log with --debug. A hook's output never mixes into the container's stdio.
 //   * on timeout the hook's whole process group is SIGKILLed: the hook runs in a new session, so
 //     a shell script's children die with it instead of lingering.
-import { SpawnSyncOptionsWithStringEncoding, spawnSync } from 'child_process';
+import type { SpawnSyncOptionsWithStringEncoding } from 'child_process';
 import * as fs from 'fs';
 import { HuskError, describeSystemError } from '../errors';
 import { isDebugEnabled, logDebug, logWarn } from '../log';
@@ -82,6 +82,9 @@ export function runHook(kind: HookName, hook: Hook, state: SpecState, index = 0)
     maxBuffer: MAX_HOOK_OUTPUT_BYTES,
     encoding: 'utf8',
   };
+  // Required here, not imported: child_process costs every create, start and delete ~3-7 ms to
+  // load, and most containers have no hooks.
+  const { spawnSync } = require('child_process') as typeof import('child_process');
   const result = spawnSync(hook.path, argv.slice(1), options);
   logHookOutput(label, result.stdout, result.stderr);
 
