@@ -24,6 +24,8 @@ import {
 } from '../../src/linux/exec-plan';
 import type { HostProbe } from '../../src/linux/host-probe';
 import { socketActivationOf, withActivationEnv } from '../../src/linux/socket-activation';
+import { explainChildFailure } from '../../src/lifecycle/child-steps';
+import type { LaunchPlan } from '../../src/linux/plan';
 import { checkTerminalRequest, planConsoleSize } from '../../src/linux/terminal';
 import type { Process } from '../../src/spec/types';
 
@@ -242,4 +244,15 @@ test('socket activation: only when LISTEN_PID names husk; env gets LISTEN_FDS=N 
   assert.deepEqual(socketActivationOf({ LISTEN_PID: '77', LISTEN_FDS: 'x' }, 77), { listenFds: 0 });
   assert.deepEqual(withActivationEnv(['A=1'], { listenFds: 2 }), ['A=1', 'LISTEN_FDS=2', 'LISTEN_PID=1']);
   assert.deepEqual(withActivationEnv(['A=1'], { listenFds: 0 }), ['A=1']);
+});
+
+test('terminal and exec steps are explained in words (addon/sync.h numbers them from 100)', () => {
+  const plan = { args: ['sh'], env: [], cwd: '/', uid: 0, gid: 0, rlimits: [] } as unknown as LaunchPlan;
+  const errnoText = (errno: number) => (errno === 2 ? 'ENOENT: No such file or directory' : `E${errno}`);
+  assert.equal(
+    explainChildFailure(100, 2, 1, plan, errnoText),
+    'container init failed setting up the terminal: opening /dev/ptmx (does the container mount devpts on /dev/pts?): ENOENT: No such file or directory',
+  );
+  assert.equal(explainChildFailure(101, 1, -1, plan, errnoText, "exec'd process"), "exec'd process failed joining the container's namespaces: E1");
+  assert.equal(explainChildFailure(100, 32, 9, plan, errnoText), 'container init failed setting up the terminal: sending the pty master to the console socket: E32');
 });
