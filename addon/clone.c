@@ -27,6 +27,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -70,14 +71,33 @@ static void wait_for_go(struct husk_plan *plan, char *payload, size_t capacity) 
 static void run_init(struct husk_plan *plan) __attribute__((noreturn));
 
 static void run_stage1(struct husk_plan *plan) __attribute__((noreturn));
+static void set_dumpable(struct husk_plan *plan, int dumpable) {
+  if (prctl(PR_SET_DUMPABLE, dumpable, 0, 0, 0) < 0) FAIL(plan, STEP_DUMPABLE, errno, -1);
+}
+
 static void run_stage1(struct husk_plan *plan) {
   reset_signal_dispositions();
+  /* Not dumpable from here to the init's execve (which makes the program dumpable again): until
+   * then stage 1 and the init are copies of node with husk's environment, fds and privileges, and
+   * a process that can see them (one exec'd into the container, another container in the same pid
+   * namespace) must not ptrace them, read /proc/<pid>/environ, or open /proc/<pid>/exe (the node
+   * binary: CVE-2019-5736) or /proc/<pid>/fd/N (the exec fifo; CVE-2016-9962). The init inherits
+   * this; a non-dumpable task's /proc files need CAP_SYS_PTRACE in the host user namespace. */
+  set_dumpable(plan, 0);
   /* The parent moves us into the container's cgroups first (cgroup v1 has no CLONE_INTO_CGROUP),
    * so that everything below, and the init, is accounted there from its first instruction. */
   wait_for_go(plan, NULL, 0);
   husk_join_namespaces(plan);
-  if (plan->new_user_namespace) husk_enter_new_user_namespace(plan);
+  /* Dumpable while husk writes our uid/gid maps and we write /proc/self/timens_offsets: a
+   * non-dumpable task's /proc files belong to host root, which neither a rootless husk nor we
+   * (root of the new user namespace only) are. runc makes the same exception. Nothing of the
+   * container can see stage 1 meanwhile: it stays in husk's pid namespace. */
+  if (plan->new_user_namespace) {
+    set_dumpable(plan, 1);
+    husk_enter_new_user_namespace(plan);
+  }
   husk_unshare_namespaces(plan);
+  set_dumpable(plan, 0);
 
   long init_pid = raw_clone3(CLONE_PARENT, -1);
   if (init_pid < 0) FAIL(plan, STEP_CLONE_INIT, errno, -1);
