@@ -67,6 +67,18 @@ static int resolve_program(struct husk_plan *plan) {
   return -ENOENT;
 }
 
+/* The working directory must be inside the container's root. chdir runs while fds husk inherited
+ * or opened (a cgroup directory, a caller's leaked fd) are still open, and a cwd such as
+ * /proc/self/fd/N follows one of them out of the root: the process would then start in a host
+ * directory and reach the host's whole tree through "..". That was runc's CVE-2024-21626. The
+ * kernel's getcwd prefixes a directory the root cannot reach with "(unreachable)", so anything
+ * but an absolute path here is refused (runc's fix does the same check). */
+static void husk_check_cwd_inside(struct husk_plan *plan) {
+  /* Any failure is refused too: ENAMETOOLONG included, or a deep enough host path would pass. */
+  if (syscall(SYS_getcwd, plan->scratch, (size_t)PATH_MAX * 2) < 0) FAIL(plan, STEP_CWD, errno, -1);
+  if (plan->scratch[0] != '/') FAIL(plan, STEP_CWD, EXDEV, -1);
+}
+
 void husk_prepare_process(struct husk_plan *plan) {
   for (int i = 0; i < plan->n_rlimits; i++) {
     struct rlimit64 limit = {plan->rlimits[i].soft, plan->rlimits[i].hard};
@@ -86,6 +98,7 @@ void husk_prepare_process(struct husk_plan *plan) {
   /* runc sets 0022 when the config has no umask. */
   umask(plan->umask >= 0 ? (mode_t)plan->umask : 0022);
   if (chdir(plan->cwd) < 0) FAIL(plan, STEP_CWD, errno, -1);
+  husk_check_cwd_inside(plan);
   int rc = resolve_program(plan);
   if (rc < 0) FAIL(plan, STEP_EXEC_LOOKUP, rc, -1);
 }
