@@ -171,38 +171,81 @@ void husk_chroot_rootfs(struct husk_plan *plan) {
   if (chdir(plan->rootfs) < 0 || chroot(".") < 0 || chdir("/") < 0) FAIL(plan, STEP_PIVOT_ROOT, errno, 9);
 }
 
-static int is_dev_null(const char *path) {
-  struct stat st;
-  return stat(path, &st) == 0 && S_ISCHR(st.st_mode) && major(st.st_rdev) == 1 && minor(st.st_rdev) == 3;
+/* Masked and read-only paths are set up after pivot_root, in a root the container's image (and
+ * anything racing with us in its mount namespace) controls. So every path is opened once, inside
+ * the root and without following any symlink (RESOLVE_NO_SYMLINKS: ELOOP), the file found is
+ * checked on that fd, and the mount goes onto that fd with the new mount API (open_tree, fsmount,
+ * move_mount): nothing is looked up twice, no symlink or swapped path leads anywhere else
+ * (CVE-2021-30465, CVE-2025-31133), and /proc need not be mounted for /proc/self/fd paths. */
+
+/* Attach the detached mount `tree` onto the file or directory `target` (both fds). */
+static int attach_mount(int tree, int target) {
+  int rc = move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0 ? husk_neg_errno() : 0;
+  close(tree);
+  return rc;
 }
 
-static void mask_path(struct husk_plan *plan, int index) {
-  const char *path = plan->masked_paths[index];
+/* The container's /dev/null, only if it is the null device itself (char 1:3, not a symlink to
+ * one, not a file or another device put in its place), as an O_PATH fd; -ENODEV otherwise. */
+static int open_dev_null(int root_fd) {
+  int fd = husk_open_in_root_no_symlinks(root_fd, "/dev/null");
+  if (fd < 0) return -ENODEV;
   struct stat st;
-  if (lstat(path, &st) < 0) {
-    if (errno == ENOENT) return; /* nothing to hide */
-    FAIL(plan, STEP_MASK_PATH, errno, index);
+  if (fstat(fd, &st) < 0 || !S_ISCHR(st.st_mode) || major(st.st_rdev) != 1 || minor(st.st_rdev) != 3) {
+    close(fd);
+    return -ENODEV;
   }
-  if (S_ISDIR(st.st_mode)) {
-    if (mount("tmpfs", path, "tmpfs", MS_RDONLY, NULL) < 0) FAIL(plan, STEP_MASK_PATH, errno, index);
-    return;
-  }
-  /* Only ever bind the real /dev/null over a masked file, never whatever sits at that path. */
-  if (!is_dev_null("/dev/null")) FAIL(plan, STEP_MASK_PATH, ENODEV, index);
-  if (mount("/dev/null", path, NULL, MS_BIND, NULL) < 0) FAIL(plan, STEP_MASK_PATH, errno, index);
+  return fd;
 }
 
-static void make_path_readonly(struct husk_plan *plan, int index) {
-  const char *path = plan->readonly_paths[index];
-  if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0) {
-    if (errno == ENOENT) return;
-    FAIL(plan, STEP_READONLY_PATH, errno, index);
+/* A file is covered by a bind of /dev/null, a directory by an empty read-only tmpfs (runc). */
+static int mask_one(int root_fd, int *dev_null, const char *path) {
+  int target = husk_open_in_root_no_symlinks(root_fd, path);
+  if (target == -ENOENT) return 0; /* nothing to hide */
+  if (target < 0) return target;
+  struct stat st;
+  int tree = -1;
+  if (fstat(target, &st) < 0) {
+    tree = husk_neg_errno();
+  } else if (S_ISDIR(st.st_mode)) {
+    /* What mount("tmpfs", path, "tmpfs", MS_RDONLY) makes: source "tmpfs", read-only superblock. */
+    int fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
+    if (fs >= 0 && fsconfig(fs, FSCONFIG_SET_STRING, "source", "tmpfs", 0) == 0 &&
+        fsconfig(fs, FSCONFIG_SET_FLAG, "ro", NULL, 0) == 0 && fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
+      tree = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY);
+    if (tree < 0) tree = husk_neg_errno();
+    if (fs >= 0) close(fs);
+  } else {
+    if (*dev_null < 0) *dev_null = open_dev_null(root_fd);
+    if (*dev_null < 0) tree = *dev_null;
+    else if ((tree = open_tree(*dev_null, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH)) < 0) tree = husk_neg_errno();
   }
-  int fd = open(path, O_PATH | O_CLOEXEC);
-  if (fd < 0) FAIL(plan, STEP_READONLY_PATH, errno, index);
-  int rc = remount_bind(path, fd, MS_RDONLY | MS_REC | locked_flags_of(fd));
-  close(fd);
-  if (rc < 0) FAIL(plan, STEP_READONLY_PATH, rc, index);
+  int rc = tree < 0 ? tree : attach_mount(tree, target);
+  close(target);
+  return rc;
+}
+
+/* A recursive bind of the path onto itself, read-only all the way down. */
+static int make_readonly_one(int root_fd, const char *path) {
+  int target = husk_open_in_root_no_symlinks(root_fd, path);
+  if (target == -ENOENT) return 0;
+  if (target < 0) return target;
+  int rc = 0;
+  int tree = open_tree(target, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+  if (tree < 0) rc = husk_neg_errno();
+  if (rc == 0) {
+    struct mount_attr attr;
+    memset(&attr, 0, sizeof attr);
+    attr.attr_set = MOUNT_ATTR_RDONLY;
+    if (mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0) {
+      rc = husk_neg_errno();
+      close(tree);
+    } else {
+      rc = attach_mount(tree, target);
+    }
+  }
+  close(target);
+  return rc;
 }
 
 void husk_finish_rootfs(struct husk_plan *plan) {
@@ -212,6 +255,18 @@ void husk_finish_rootfs(struct husk_plan *plan) {
     if (fd >= 0) close(fd);
     if (rc < 0) FAIL(plan, STEP_READONLY_ROOT, rc, -1);
   }
-  for (int i = 0; i < plan->n_readonly_paths; i++) make_path_readonly(plan, i);
-  for (int i = 0; i < plan->n_masked_paths; i++) mask_path(plan, i);
+  if (plan->n_readonly_paths == 0 && plan->n_masked_paths == 0) return;
+  int root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root_fd < 0) FAIL(plan, STEP_READONLY_PATH, errno, 0);
+  for (int i = 0; i < plan->n_readonly_paths; i++) {
+    int rc = make_readonly_one(root_fd, plan->readonly_paths[i]);
+    if (rc < 0) FAIL(plan, STEP_READONLY_PATH, rc, i);
+  }
+  int dev_null = -1;
+  for (int i = 0; i < plan->n_masked_paths; i++) {
+    int rc = mask_one(root_fd, &dev_null, plan->masked_paths[i]);
+    if (rc < 0) FAIL(plan, STEP_MASK_PATH, rc, i);
+  }
+  if (dev_null >= 0) close(dev_null);
+  close(root_fd);
 }

@@ -27,6 +27,19 @@ int husk_open_in_root(int root_fd, const char *path, int extra_flags) {
   }
 }
 
+int husk_open_in_root_no_symlinks(int root_fd, const char *path) {
+  struct open_how how;
+  memset(&how, 0, sizeof how);
+  how.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+  for (;;) {
+    long fd = syscall(SYS_openat2, root_fd, path, &how, sizeof how);
+    if (fd >= 0) return (int)fd;
+    if (errno == EAGAIN || errno == EINTR) continue;
+    return husk_neg_errno();
+  }
+}
+
 /* Split `path` (copied into scratch) at its last '/': returns the name, scratch keeps the dir. */
 static const char *split_last(char *scratch) {
   size_t len = strlen(scratch);

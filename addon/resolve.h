@@ -6,6 +6,9 @@
 
 /* O_PATH fd of `path` (absolute container path) under root_fd, or -errno. */
 int husk_open_in_root(int root_fd, const char *path, int extra_flags);
+/* Like husk_open_in_root, but no symlink at all is followed (ELOOP), in any component: for paths
+ * that must be exactly where the config says (masked and read-only paths, /dev/null). */
+int husk_open_in_root_no_symlinks(int root_fd, const char *path);
 /* Like husk_open_in_root, creating missing directories (0755) on the way; when
  * `create_file` is set the last component is created as an empty regular file if missing.
  * `scratch` must hold PATH_MAX bytes. Returns an O_PATH fd or -errno. */

@@ -131,8 +131,8 @@ function subject(step: number, detail: number, plan: LaunchPlan): string {
   }
   if (name.startsWith('creating device') && plan.devices[detail]) return ` ${plan.devices[detail].path}`;
   if (name.startsWith('creating /dev symlink') && plan.symlinks[detail]) return ` ${plan.symlinks[detail].path}`;
-  if (name.startsWith('masking path')) return ` ${plan.maskedPaths[detail] ?? ''}`;
-  if (name.startsWith('making path read-only')) return ` ${plan.readonlyPaths[detail] ?? ''}`;
+  if (name.startsWith('masking path')) return ` ${plan.maskedPaths[detail] ?? ''} (linux.maskedPaths[${detail}])`;
+  if (name.startsWith('making path read-only')) return ` ${plan.readonlyPaths[detail] ?? ''} (linux.readonlyPaths[${detail}])`;
   if (name.startsWith('setting rlimit') && plan.rlimits[detail]) return ` process.rlimits[${detail}]`;
   if (name.startsWith('running createContainer hook')) {
     const hook = plan.createContainerHooks[detail];
@@ -162,6 +162,17 @@ function securityHint(name: string, errno: number): string {
   }
   if (name === SECURITY_STEPS[202] && errno === 18 /* EXDEV */) {
     return ' (not a procfs file: is proc mounted on /proc?)';
+  }
+  // addon/mounts.c husk_finish_rootfs: paths opened once, inside the root, never through a symlink.
+  if ((name === 'masking path' || name === 'making path read-only') && errno === 40 /* ELOOP */) {
+    return ' (the path is a symbolic link or goes through one; masked and read-only paths are not followed through symlinks)';
+  }
+  if (name === 'masking path' && errno === 19 /* ENODEV */) {
+    return " (the container's /dev/null is not the null device 1:3 itself, so it cannot cover a file)";
+  }
+  if (name.startsWith('changing to the working') && errno === 18 /* EXDEV */) {
+    // addon/process.c husk_check_cwd_inside: the CVE-2024-21626 check.
+    return " (it is outside the container's root, reached through a file descriptor from outside; refused)";
   }
   return '';
 }
