@@ -8,6 +8,7 @@
 #include <linux/magic.h>
 #include <linux/openat2.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/personality.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -15,18 +16,39 @@
 
 #define FAIL(plan, step, err, detail) husk_child_fail((plan)->sync_fd, (step), (err), (detail))
 
-/* Open a /proc file for writing without following any symlink, and make sure it is procfs: a
- * rootfs without a proc mount (or with something else at /proc) must not turn a sysctl or label
- * write into a write to an ordinary file of the container's choosing. */
+/* Open a /proc file ("/proc/sys/...", "/proc/<pid>/attr/...") for writing so that the write lands
+ * in that procfs file and nowhere else (CVE-2025-52881: procfs writes redirected):
+ *   - /proc itself is opened without following a symlink and must be procfs: a rootfs without a
+ *     proc mount cannot turn a sysctl or label write into a write to a file of its choosing;
+ *   - the rest is looked up in a private clone of that proc mount (open_tree OPEN_TREE_CLONE,
+ *     not recursive), which has none of the mounts stacked on /proc's files: a bind of another
+ *     procfs file (say /proc/sys/kernel/core_pattern) over /proc/sys/net/ipv4/ip_forward, made
+ *     by the config's mounts, a hook or a process racing us in the mount namespace, is not seen;
+ *   - no symlink, magic link or mount crossing on the way (RESOLVE_BENEATH keeps it in /proc). */
 static int open_proc_file(const char *path) {
+  static const char prefix[] = "/proc/";
+  if (strncmp(path, prefix, sizeof prefix - 1) != 0) return -EINVAL;
   struct open_how how;
   memset(&how, 0, sizeof how);
-  how.flags = O_WRONLY | O_CLOEXEC;
+  how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
   how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
-  int fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
-  if (fd < 0 && errno == ENOSYS) fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) return husk_neg_errno();
+  int proc = (int)syscall(SYS_openat2, AT_FDCWD, "/proc", &how, sizeof how);
+  if (proc < 0) return errno == ELOOP || errno == ENOTDIR ? -EXDEV : husk_neg_errno();
   struct statfs fs;
+  if (fstatfs(proc, &fs) < 0 || fs.f_type != PROC_SUPER_MAGIC) {
+    close(proc);
+    return -EXDEV;
+  }
+  int tree = open_tree(proc, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+  int rc = tree < 0 ? husk_neg_errno() : 0;
+  close(proc);
+  if (rc < 0) return rc;
+  how.flags = O_WRONLY | O_CLOEXEC;
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV;
+  int fd = (int)syscall(SYS_openat2, tree, path + sizeof prefix - 1, &how, sizeof how);
+  rc = fd < 0 ? husk_neg_errno() : 0;
+  close(tree); /* the open file keeps the detached mount alive until it is closed */
+  if (rc < 0) return rc;
   if (fstatfs(fd, &fs) < 0 || fs.f_type != PROC_SUPER_MAGIC) {
     close(fd);
     return -EXDEV;
