@@ -72,6 +72,15 @@ describe('exec', suiteOptions(), () => {
       }
     });
 
+    it('works in a created container, before start (the init is pid 1, the process pid 2)', testOptions, async () => {
+      const ctx = context();
+      const bundle = makeBundle(ctx).setArgs('sleep', '600').save();
+      const id = ctx.newId();
+      await ctx.runtime.runOk(['create', '--bundle', bundle.dir, id]);
+      assert.equal((await execOk(ctx, id, ['sh', '-c', 'echo $$'])).trim(), '2');
+      assert.equal((await ctx.runtime.state(id)).status, 'created');
+    });
+
     it('joins only what the container has: a shared host namespace stays shared', testOptions, async () => {
       const ctx = context();
       const { id } = await runningContainer(ctx, (b) => b.removeNamespace('network'));

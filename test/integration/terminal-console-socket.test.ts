@@ -95,6 +95,16 @@ describe('terminal: --console-socket', suiteOptions(), () => {
     assert.match(output, /\/dev\/pts\/\d+\n0\n/, output);
   });
 
+  it('run --detach --console-socket works like create + start', testOptions, async () => {
+    const ctx = context();
+    const bundle = terminalBundle(ctx, 'tty; echo detached-run');
+    const console = receiver(ctx);
+    const running = ctx.runtime.run(['run', '--detach', '--console-socket', console.socketPath, '--bundle', bundle.dir, ctx.newId()]);
+    const [terminal, result] = await Promise.all([console.receive(), running]);
+    assert.equal(result.status, 0, describeResult(result));
+    assert.match(await terminal.waitForEnd(), /\/dev\/pts\/\d+\ndetached-run\n/);
+  });
+
   it('exec --tty --detach --console-socket: the exec\'d process gets a terminal of its own', testOptions, async () => {
     const ctx = context();
     const bundle = makeBundle(ctx).setArgs('sleep', '600').save();
