@@ -72,12 +72,14 @@ describe('exec', suiteOptions(), () => {
       }
     });
 
-    it('works in a created container, before start (the init is pid 1, the process pid 2)', testOptions, async () => {
+    it('works in a created container, before start (in its pid namespace, not its init)', testOptions, async () => {
       const ctx = context();
       const bundle = makeBundle(ctx).setArgs('sleep', '600').save();
       const id = ctx.newId();
       await ctx.runtime.runOk(['create', '--bundle', bundle.dir, id]);
-      assert.equal((await execOk(ctx, id, ['sh', '-c', 'echo $$'])).trim(), '2');
+      // husk: pid 2 (nothing else runs there yet); runc's own helper processes took a few.
+      const pid = Number((await execOk(ctx, id, ['sh', '-c', 'echo $$'])).trim());
+      assert.ok(pid > 1 && pid < 100, String(pid));
       assert.equal((await ctx.runtime.state(id)).status, 'created');
     });
 
