@@ -9,7 +9,8 @@ import type { CgroupMode } from './host';
 import {
   descendantCgroups, errnoOf, mkdirTracked, readProcsRecursive, removeCgroupDir, sleepSync, writeCgroupProc,
 } from './files';
-import { checkResourceValues } from './resource-values';
+import { emulateV1DeviceRules, sameDeviceState } from './device-filter';
+import { FIELD_PREFIX, checkResourceValues } from './resource-values';
 import type { OomCounters } from './stats';
 import { mergeResources, normalizeChange, resourcesToApply } from './update-resources';
 import type { Cgroup, CgroupRecord, Signal } from './types';
@@ -30,6 +31,7 @@ export abstract class CgroupBase implements Cgroup {
     this.paths = Object.freeze({ ...record.paths });
     this.created = [...record.created];
     this.applied = record.resources;
+    this.runtimeDeviceRules = record.runtimeDeviceRules;
   }
 
   applyResources(resources: Resources | undefined): void {
@@ -43,11 +45,47 @@ export abstract class CgroupBase implements Cgroup {
     checkResourceValues(change);
     const normalized = normalizeChange(change);
     const merged = mergeResources(this.applied, normalized);
-    const toApply = resourcesToApply(merged, normalized);
-    checkResourceValues(toApply);
-    this.writeResources(toApply, true);
+    const { devices, ...limits } = resourcesToApply(merged, normalized);
+    checkResourceValues(limits);
+    const deviceChange = devices ? this.deviceRuleChange(devices) : undefined;
+    // Devices first: a v2 program is swapped in one step, and a v1 transition that fails part-way
+    // is walked back; then the limits, which restore themselves on failure, and if they fail the
+    // device rules go back too.
+    if (deviceChange) this.replaceDeviceRules(deviceChange.from, deviceChange.to);
+    try {
+      this.writeResources(limits, true);
+    } catch (err) {
+      if (deviceChange) {
+        try {
+          this.replaceDeviceRules(deviceChange.to, deviceChange.from);
+        } catch {
+          // The first error is the one to report.
+        }
+      }
+      throw err;
+    }
     this.applied = merged;
     return merged;
+  }
+
+  applyDeviceRules(configRules: DeviceCgroupRule[], runtimeRules: DeviceCgroupRule[] = []): void {
+    const rules = [...configRules, ...runtimeRules];
+    emulateV1DeviceRules(rules); // refuses a rule the kernel could not take, before any write
+    if (rules.length > 0) this.writeDeviceRules(rules);
+    this.runtimeDeviceRules = [...runtimeRules];
+    // The rules in force are resources.devices + runtimeDeviceRules (update relies on it).
+    if (configRules.length > 0 || this.applied?.devices !== undefined) this.applied = { ...this.applied, devices: [...configRules] };
+  }
+
+  /** The full rule lists before and after `update` gives new config rules; undefined when nothing changes. */
+  private deviceRuleChange(configRules: DeviceCgroupRule[]): { from: DeviceCgroupRule[]; to: DeviceCgroupRule[] } | undefined {
+    if (this.runtimeDeviceRules === undefined) {
+      // Without them the new list would lack runc's default allowlist (/dev/null, ptys...).
+      throw new HuskError(`${FIELD_PREFIX}devices cannot be changed: the container's state does not record the runtime's device rules (created by an older husk); recreate it`);
+    }
+    const from = [...(this.applied?.devices ?? []), ...this.runtimeDeviceRules];
+    const to = [...configRules, ...this.runtimeDeviceRules];
+    return sameDeviceState(emulateV1DeviceRules(from), emulateV1DeviceRules(to)) ? undefined : { from, to };
   }
 
   appliedResources(): Resources | undefined {
@@ -56,6 +94,8 @@ export abstract class CgroupBase implements Cgroup {
 
   /** linux.resources as applied so far (create, then each update), kept in the record. */
   protected applied: Resources | undefined;
+  /** See CgroupRecord.runtimeDeviceRules; undefined until applyDeviceRules (or in old records). */
+  protected runtimeDeviceRules: DeviceCgroupRule[] | undefined;
 
   abstract get unifiedPath(): string | undefined;
   /**
@@ -63,7 +103,10 @@ export abstract class CgroupBase implements Cgroup {
    * the previous values when a write fails (update; create destroys the cgroup instead).
    */
   protected abstract writeResources(resources: Resources, restoreOnFailure: boolean): void;
-  abstract applyDeviceRules(rules: DeviceCgroupRule[]): void;
+  /** Enforce a full rule list on a cgroup with none yet (create). */
+  protected abstract writeDeviceRules(rules: DeviceCgroupRule[]): void;
+  /** Go from enforcing `from` to enforcing `to` on a live cgroup (update). */
+  protected abstract replaceDeviceRules(from: DeviceCgroupRule[], to: DeviceCgroupRule[]): void;
   abstract stats(): Record<string, unknown>;
   abstract oomCounters(): OomCounters | undefined;
   /** Whether freeze() can work at all (v1 needs the freezer hierarchy). */
@@ -126,6 +169,7 @@ export abstract class CgroupBase implements Cgroup {
   toRecord(): CgroupRecord {
     const record: CgroupRecord = { mode: this.mode, paths: { ...this.paths }, created: [...this.created] };
     if (this.applied !== undefined) record.resources = this.applied;
+    if (this.runtimeDeviceRules !== undefined) record.runtimeDeviceRules = this.runtimeDeviceRules;
     return record;
   }
 

@@ -21,10 +21,15 @@ export const DEFAULT_ALLOWED_DEVICES: DeviceCgroupRule[] = [
   { allow: true, type: 'c', major: 10, minor: 200, access: RWM }, // /dev/net/tun
 ];
 
-/** The rules to apply, in order: the config's, then the defaults, then one per config device. */
-export function containerDeviceRules(configRules: DeviceCgroupRule[] | undefined, devices: Device[] | undefined): DeviceCgroupRule[] {
+/** The rules the runtime adds after the config's: the defaults, then one per config device. */
+export function runtimeDeviceRules(devices: Device[] | undefined): DeviceCgroupRule[] {
   const forDevices: DeviceCgroupRule[] = (devices ?? [])
     .filter((d) => d.type !== 'p') // fifos are not devices to the cgroup
     .map((d) => ({ allow: true, type: d.type === 'u' ? 'c' : d.type, major: d.major, minor: d.minor, access: RWM }));
-  return [...(configRules ?? []), ...DEFAULT_ALLOWED_DEVICES, ...forDevices];
+  return [...DEFAULT_ALLOWED_DEVICES, ...forDevices];
+}
+
+/** The rules to apply, in order: the config's, then the defaults, then one per config device. */
+export function containerDeviceRules(configRules: DeviceCgroupRule[] | undefined, devices: Device[] | undefined): DeviceCgroupRule[] {
+  return [...(configRules ?? []), ...runtimeDeviceRules(devices)];
 }

@@ -139,6 +139,13 @@ export function emulateV1DeviceRules(rules: DeviceCgroupRule[], start: DeviceCgr
   return { defaultAllow, exceptions };
 }
 
+/** Whether two states decide every request alike (the same default and exceptions, in any order). */
+export function sameDeviceState(a: DeviceCgroupState, b: DeviceCgroupState): boolean {
+  const key = (s: DeviceCgroupState): string =>
+    JSON.stringify([s.defaultAllow, s.exceptions.map((e) => `${e.type} ${e.major}:${e.minor} ${e.access}`).sort()]);
+  return key(a) === key(b);
+}
+
 /** The v1 controller's decision for one request (devcgroup_legacy_check_permission). */
 export function v1DeviceAccessAllowed(state: DeviceCgroupState, type: 'b' | 'c', major: number, minor: number, access: number): boolean {
   const matches = (e: DeviceException): boolean =>

@@ -116,6 +116,7 @@ export function checkResourceValues(resources: Resources): void {
   checkNetwork(check, resources.network);
   checkRdma(check, resources.rdma);
   checkUnified(check, resources.unified);
+  checkDevices(check, resources.devices);
   if (check.problems.length > 0) throw new HuskError(check.problems.join('; '));
 }
 
@@ -214,6 +215,28 @@ function checkNetwork(check: ValueChecker, network: Resources['network']): void 
     if (!check.object(at, entry)) return;
     check.word(`${at}.name`, entry.name, 'a network interface name');
     check.range(`${at}.priority`, entry.priority, 0, U32_MAX, false);
+  });
+}
+
+// config-linux.md "Allowed Device list" (the schema checks config.json; update JSON comes here).
+function checkDevices(check: ValueChecker, devices: Resources['devices']): void {
+  if (!check.list('devices', devices)) return;
+  devices.forEach((rule, index) => {
+    const at = `devices[${index}]`;
+    if (!check.object(at, rule)) return;
+    if (typeof rule.allow !== 'boolean') check.note(`${at}.allow`, `must be true or false, got ${JSON.stringify(rule.allow)}`);
+    if (check.text(`${at}.type`, rule.type) && !['a', 'b', 'c'].includes(rule.type)) {
+      check.note(`${at}.type`, `'${rule.type}' is not a device rule type; expected one of a, c, b`);
+    }
+    for (const part of ['major', 'minor'] as const) {
+      const value = rule[part];
+      if (check.isNumber(`${at}.${part}`, value) && (value < -1 || value > U32_MAX)) {
+        check.note(`${at}.${part}`, `is ${value}: expected a device number, or -1 for any`);
+      }
+    }
+    if (check.text(`${at}.access`, rule.access) && !(/^[rwm]*$/.test(rule.access) && new Set(rule.access).size === rule.access.length)) {
+      check.note(`${at}.access`, `'${rule.access}' is not a device access; expected a combination of r, w and m`);
+    }
   });
 }
 

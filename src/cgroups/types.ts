@@ -22,6 +22,12 @@ export interface CgroupRecord {
    * update-resources.ts). Absent when the config set none.
    */
   resources?: Resources;
+  /**
+   * The device rules husk appends to linux.resources.devices (runc's default allowlist, then one
+   * rule per linux.devices entry; see default-device-rules.ts). The rules in force are
+   * resources.devices followed by these; `update` replaces the first part and keeps these.
+   */
+  runtimeDeviceRules?: DeviceCgroupRule[];
 }
 
 export type Signal = NodeJS.Signals | number;
@@ -54,6 +60,7 @@ export interface Cgroup {
   /**
    * `husk update`: check `change`, write it (with the other half of the memory limit/swap and
    * cpu quota/period pairs, from what is in force), and return the resources now in force.
+   * `change.devices` replaces the config's device rules (the runtime's rules stay after them).
    */
   updateResources(change: Resources): Resources;
   /** The resources in force as far as husk applied them (see CgroupRecord.resources). */
@@ -62,8 +69,12 @@ export interface Cgroup {
   stats(): Record<string, unknown>;
   /** OOM counters of the memory controller; undefined without one. */
   oomCounters(): OomCounters | undefined;
-  /** Apply device cgroup rules in order (v1 devices controller; v2 needs eBPF: not supported yet). */
-  applyDeviceRules(rules: DeviceCgroupRule[]): void;
+  /**
+   * Enforce `configRules` followed by `runtimeRules`, with the v1 devices controller's meaning of
+   * such a list: v1 writes them in order to devices.allow / devices.deny, v2 attaches an eBPF
+   * program that decides the same (device-filter.ts). Keeps runtimeRules in the record.
+   */
+  applyDeviceRules(configRules: DeviceCgroupRule[], runtimeRules?: DeviceCgroupRule[]): void;
   /** Processes in the cgroup and its sub-cgroups, as pids of husk's pid namespace. */
   pids(): number[];
   /**

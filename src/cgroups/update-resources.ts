@@ -11,9 +11,11 @@
 //    memsw >= limit.
 //  * cpu.quota and cpu.period: v2 has one file, cpu.max "QUOTA PERIOD". runc's update keeps the
 //    old value of the one not given, and so does husk.
-import { HuskError } from '../errors';
+//
+// Lists replace what was there, except the per-device ones below. `devices` is an ordered rule
+// list: a new one replaces the config's rules (husk's runtime rules stay after it; see
+// CgroupBase.updateResources). runc's update ignores devices.
 import type { Resources } from '../spec/types';
-import { FIELD_PREFIX } from './resource-values';
 
 type AnyObject = Record<string, unknown>;
 
@@ -74,9 +76,6 @@ export function mergeResources(base: Resources | undefined, change: Resources): 
  * old swap limit would sit below an unlimited memory limit, which neither version allows).
  */
 export function normalizeChange(change: Resources): Resources {
-  if (change.devices !== undefined && change.devices !== null) {
-    throw new HuskError(`${FIELD_PREFIX}devices cannot be changed by update; device rules are fixed at create`);
-  }
   const memory = change.memory;
   if (memory?.limit === -1 && (memory.swap === undefined || memory.swap === null || memory.swap === 0)) {
     return { ...change, memory: { ...memory, swap: -1 } };

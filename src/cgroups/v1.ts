@@ -4,6 +4,7 @@ import * as path from 'path';
 import { HuskError } from '../errors';
 import type { DeviceCgroupRule, Resources } from '../spec/types';
 import { CgroupBase } from './base';
+import { emulateV1DeviceRules, v1DeviceTransition } from './device-filter';
 import { CgroupWriteError, readCgroupFile, sleepSync, writeCgroupFile } from './files';
 import { UNIFIED_KEY } from './host';
 import { FIELD_PREFIX, refuseLimitBelowUsage } from './resource-values';
@@ -78,13 +79,41 @@ export class V1Cgroup extends CgroupBase {
     return v1OomCounters(this.directoryFor('memory'));
   }
 
-  applyDeviceRules(rules: DeviceCgroupRule[]): void {
-    if (rules.length === 0) return;
+  protected writeDeviceRules(rules: DeviceCgroupRule[]): void {
+    // In order, as runc writes them: the kernel replays each write on its default and exception
+    // list (device-filter.ts describes the meaning, which v2's program reproduces).
+    const dir = this.devicesDirectory();
+    for (const rule of rules) writeDeviceRule(dir, rule);
+  }
+
+  /**
+   * Only the differences between the two states, restrictions first (v1DeviceTransition). If a
+   * write fails, the ones made are walked back before the error is reported.
+   */
+  protected replaceDeviceRules(from: DeviceCgroupRule[], to: DeviceCgroupRule[]): void {
+    const dir = this.devicesDirectory();
+    const before = emulateV1DeviceRules(from);
+    const steps = v1DeviceTransition(before, emulateV1DeviceRules(to));
+    const written: DeviceCgroupRule[] = [];
+    try {
+      for (const rule of steps) {
+        writeDeviceRule(dir, rule);
+        written.push(rule);
+      }
+    } catch (err) {
+      try {
+        for (const rule of v1DeviceTransition(emulateV1DeviceRules(written, before), before)) writeDeviceRule(dir, rule);
+      } catch {
+        // The first error is the one to report.
+      }
+      throw err;
+    }
+  }
+
+  private devicesDirectory(): string {
     const dir = this.directoryFor('devices');
     if (!dir) throw new HuskError('linux.resources.devices needs the devices cgroup controller, which is not mounted');
-    // In order: the kernel's list then ends as the OCI rules say, the last matching rule winning
-    // for the common shapes ("deny all" first, then specific allows).
-    for (const rule of rules) writeCgroupFile(dir, rule.allow ? 'devices.allow' : 'devices.deny', v1DeviceRuleLine(rule));
+    return dir;
   }
 
   protected processListingDir(): string {
@@ -192,4 +221,17 @@ function explainRefusal(write: CgroupWrite, dir: string, error: CgroupWriteError
 
 function readFreezerState(dir: string): string {
   return (readCgroupFile(dir, 'freezer.state') ?? '').trim();
+}
+
+/** One devices.allow / devices.deny write; a refusal names the field and the rule. */
+function writeDeviceRule(dir: string, rule: DeviceCgroupRule): void {
+  const file = rule.allow ? 'devices.allow' : 'devices.deny';
+  const line = v1DeviceRuleLine(rule);
+  try {
+    writeCgroupFile(dir, file, line);
+  } catch (err) {
+    const reason = err instanceof CgroupWriteError ? err.reason : String(err);
+    // EPERM: the parent cgroup does not allow what the rule grants (the kernel checks each allow).
+    throw new HuskError(`${FIELD_PREFIX}devices: the kernel refused '${line}' for ${path.join(dir, file)} (${reason})`);
+  }
 }

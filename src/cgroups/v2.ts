@@ -1,12 +1,14 @@
 // cgroup v2: one unified hierarchy; the container has one directory.
 import * as fs from 'fs';
 import * as path from 'path';
+import { addon } from '../addon';
 import { HuskError } from '../errors';
 import type { DeviceCgroupRule, Resources } from '../spec/types';
 import { CgroupBase } from './base';
+import { compileDeviceFilter } from './device-filter';
 import { readCgroupFile, sleepSync, writeCgroupFile } from './files';
 import { UNIFIED_KEY } from './host';
-import { refuseLimitBelowUsage } from './resource-values';
+import { FIELD_PREFIX, refuseLimitBelowUsage } from './resource-values';
 import { v2ResourceWrites } from './resources';
 import { OomCounters, readU64, v2OomCounters, v2Stats } from './stats';
 import { WriteTarget, applyWrites, applyWritesRestoringOnFailure } from './write-engine';
@@ -90,10 +92,14 @@ export class V2Cgroup extends CgroupBase {
     };
   }
 
-  applyDeviceRules(rules: DeviceCgroupRule[]): void {
-    if (rules.length === 0) return;
-    // cgroup v2 has no devices files: device access is an eBPF program attached to the cgroup.
-    throw new HuskError('linux.resources.devices on cgroup v2 (an eBPF device filter) is not supported yet');
+  /** cgroup v2 has no devices files: an eBPF program attached to the cgroup decides (device-filter.ts). */
+  protected writeDeviceRules(rules: DeviceCgroupRule[]): void {
+    deviceFilterAttacher(this.directory, compileDeviceFilter(rules));
+  }
+
+  /** The new program is attached before husk's old one is detached: never a moment without one. */
+  protected replaceDeviceRules(_from: DeviceCgroupRule[], to: DeviceCgroupRule[]): void {
+    deviceFilterAttacher(this.directory, compileDeviceFilter(to));
   }
 
   protected processListingDir(): string {
@@ -155,4 +161,27 @@ export function writeCgroupKill(dir: string): boolean {
   if (!fs.existsSync(path.join(dir, 'cgroup.kill'))) return false;
   writeCgroupFile(dir, 'cgroup.kill', '1');
   return true;
+}
+
+/** Attaches a compiled device filter to a cgroup2 directory, replacing husk's previous one. */
+export type DeviceFilterAttacher = (cgroupDir: string, program: Buffer) => void;
+
+let deviceFilterAttacher: DeviceFilterAttacher = attachWithAddon;
+
+/** Tests without root or a cgroup2 mount swap the attacher; returns the previous one. */
+export function setDeviceFilterAttacher(attacher: DeviceFilterAttacher): DeviceFilterAttacher {
+  const previous = deviceFilterAttacher;
+  deviceFilterAttacher = attacher;
+  return previous;
+}
+
+function attachWithAddon(cgroupDir: string, program: Buffer): void {
+  try {
+    addon().attachDeviceFilter(cgroupDir, program);
+  } catch (err) {
+    const e = err as Error & { verifierLog?: string };
+    // The verifier's last lines say why it refused the program (a husk bug, not a config error).
+    const log = (e.verifierLog ?? '').split('\n').filter((line) => line.trim() !== '').slice(-3).join(' | ');
+    throw new HuskError(`${FIELD_PREFIX}devices: cannot enforce the device rules with an eBPF program: ${e.message}${log ? ` (verifier: ${log})` : ''}`);
+  }
 }

@@ -4,7 +4,9 @@
 // LinuxResources JSON, or flags (--memory 256m, --cpu-quota 50000, ...). runc silently ignores
 // the flags when --resources is given; husk refuses the mix instead of dropping what was typed.
 // runc applies only a fixed subset of a --resources file; husk applies every field it can apply at
-// create, except devices (fixed at create; refused).
+// create, devices included (runc ignores them): a `devices` list replaces the config's device
+// rules, the runtime's default allowlist staying after it (v1: only the differing rules are
+// written, restrictions first; v2: a new eBPF program replaces husk's old one).
 //
 // 0 means "leave as is" for limits (runc's flag defaults); what changed is overlaid on the limits
 // in force and stored in the state (CgroupRecord.resources), so a later update or `events`

@@ -48,10 +48,11 @@ test('update: each pair is written whole (memory limit+swap, cpu quota+period), 
   assert.deepEqual(resourcesToApply(merged, { pids: { limit: 4 } }), { pids: { limit: 4 } });
 });
 
-test('update: --memory -1 lifts swap too (runc); device rules cannot change', () => {
+test('update: --memory -1 lifts swap too (runc); a device rule list replaces the one in force', () => {
   assert.deepEqual(normalizeChange({ memory: { limit: -1 } }), { memory: { limit: -1, swap: -1 } });
   assert.deepEqual(normalizeChange({ memory: { limit: -1, swap: 500 } }), { memory: { limit: -1, swap: 500 } });
-  assert.throws(() => normalizeChange({ devices: [] }), huskError(/^linux\.resources\.devices cannot be changed by update/));
+  const rules = [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 1, minor: 5, access: 'r' }];
+  assert.deepEqual(mergeResources({ devices: [{ allow: false, access: 'rwm' }], pids: { limit: 3 } }, { devices: rules }), { devices: rules, pids: { limit: 3 } });
 });
 
 test('update flags: runc\'s names and units become a LinuxResources change naming only what was given', () => {

@@ -8,6 +8,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { HuskError } from '../../src/errors';
 import { Cgroup, CgroupHost, openCgroup, planCgroup, probeCgroupHost } from '../../src/cgroups';
+import { decodeInstructions } from '../../src/cgroups/device-filter';
+import { setDeviceFilterAttacher } from '../../src/cgroups/v2';
 
 let top: string;
 
@@ -232,6 +234,33 @@ test('v1 device rules go to devices.allow / devices.deny in order', () => {
   assert.equal(read(path.join(cgroup.paths.devices, 'devices.allow')), 'c 1:3 rwm');
 });
 
+test('v1 update of device rules writes only the difference, keeping the runtime rules; old records are refused', () => {
+  const cgroup = planCgroup({ id: 'c1', host: fakeV1Host() });
+  cgroup.create();
+  const dir = cgroup.paths.devices;
+  populate(dir, { 'devices.allow': '', 'devices.deny': '' });
+  const runtime = [{ allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' }];
+  cgroup.applyDeviceRules([{ allow: false, access: 'rwm' }], runtime);
+  assert.deepEqual(cgroup.toRecord().runtimeDeviceRules, runtime);
+  populate(dir, { 'devices.allow': '', 'devices.deny': '' });
+  // Opening /dev/zero for reading is added; the runtime's /dev/null rule stays (nothing written for it).
+  const change = [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 1, minor: 5, access: 'r' }];
+  const merged = openCgroup(cgroup.toRecord()).updateResources({ devices: change });
+  assert.deepEqual(merged.devices, change);
+  assert.equal(read(path.join(dir, 'devices.allow')), 'c 1:5 r');
+  assert.equal(read(path.join(dir, 'devices.deny')), '');
+  // An unchanged list writes nothing.
+  populate(dir, { 'devices.allow': '', 'devices.deny': '' });
+  const after = openCgroup({ ...cgroup.toRecord(), resources: merged });
+  after.updateResources({ devices: change });
+  assert.equal(read(path.join(dir, 'devices.allow')), '');
+  // A bad rule is refused before anything is written.
+  assert.throws(() => after.updateResources({ devices: [{ allow: true, type: 'x' }] }), huskError(/^linux\.resources\.devices\[0\]\.type 'x' is not a device rule type/));
+  assert.throws(() => after.updateResources({ devices: [{ allow: 'yes' } as never] }), huskError(/^linux\.resources\.devices\[0\]\.allow must be true or false/));
+  const { runtimeDeviceRules: _dropped, ...oldRecord } = cgroup.toRecord();
+  assert.throws(() => openCgroup(oldRecord).updateResources({ devices: [] }), huskError(/does not record the runtime's device rules/));
+});
+
 test('hybrid: v1 hierarchies plus the unified one; SIGKILL uses cgroup.kill there', () => {
   const cgroup = planCgroup({ id: 'c1', host: fakeV1Host({ hybrid: true }) });
   assert.equal(cgroup.mode, 'hybrid');
@@ -277,8 +306,36 @@ test('v2 freezer and resources use the one directory', () => {
   assert.equal(read(path.join(dir, 'memory.max')), '1048576');
   assert.equal(read(path.join(dir, 'cpu.max')), '25000 100000');
   assert.throws(() => cgroup.applyResources({ cpu: { shares: 1024 } }), huskError(/^linux\.resources\.cpu\.shares cannot be applied: the cpu controller is not enabled for .*own\/c1 \(see cgroup\.subtree_control of its parent\)$/));
-  assert.throws(() => cgroup.applyDeviceRules([{ allow: false }]), huskError(/devices on cgroup v2 .* is not supported yet/));
-  cgroup.applyDeviceRules([]);
+});
+
+test('v2 device rules: an eBPF program attached to the directory at create, replaced on update', () => {
+  const attached: Array<{ dir: string; program: Buffer }> = [];
+  const previous = setDeviceFilterAttacher((dir, program) => attached.push({ dir, program }));
+  try {
+    const cgroup = planCgroup({ id: 'c1', host: fakeV2Host() });
+    cgroup.create();
+    cgroup.applyDeviceRules([]);
+    assert.equal(attached.length, 0, 'no rules: no program');
+    cgroup.applyDeviceRules([{ allow: false }], [{ allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' }]);
+    assert.equal(attached.length, 1);
+    assert.equal(attached[0].dir, cgroup.unifiedPath);
+    // Deny by default with one exception: 6 loads, 5 for the exception, 2 for the default.
+    assert.equal(decodeInstructions(attached[0].program).length, 13);
+    const reopened = openCgroup(cgroup.toRecord());
+    reopened.updateResources({ devices: [{ allow: true, access: 'rwm' }] });
+    assert.equal(attached.length, 2);
+    assert.deepEqual(decodeInstructions(attached[1].program).map((i) => [i.code, i.imm]), [[0xb4, 1], [0x95, 0]]);
+    // The same rules again: nothing to replace.
+    openCgroup(reopened.toRecord()).updateResources({ devices: [{ allow: true, type: 'a' }] });
+    assert.equal(attached.length, 2);
+    // A refused attach is one line naming the field.
+    setDeviceFilterAttacher(() => {
+      throw new HuskError('linux.resources.devices: cannot enforce the device rules with an eBPF program: EPERM');
+    });
+    assert.throws(() => openCgroup(reopened.toRecord()).updateResources({ devices: [{ allow: false }] }), huskError(/^linux\.resources\.devices: cannot enforce/));
+  } finally {
+    setDeviceFilterAttacher(previous);
+  }
 });
 
 test('v2 SIGKILL writes cgroup.kill and returns once the cgroup is empty', () => {
