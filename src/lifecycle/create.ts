@@ -10,8 +10,7 @@ import type { Cgroup } from '../cgroups';
 import type { GlobalOptions } from '../cli/context';
 import { HuskError, describeSystemError } from '../errors';
 import { runHooks } from '../hooks';
-import { logWarn } from '../log';
-import { containerDeviceRules } from '../cgroups/default-device-rules';
+import { runtimeDeviceRules } from '../cgroups/default-device-rules';
 import { buildLaunch } from '../linux/build-plan';
 import { type SocketActivation, socketActivationOf, withActivationEnv } from '../linux/socket-activation';
 import { checkTerminalRequest, wantsTerminal } from '../linux/terminal';
@@ -150,14 +149,11 @@ function launch(
   }
 }
 
+// The config's rules, then runc's default allowlist and one rule per linux.devices entry: on v1
+// written to the devices controller, on v2 compiled into an eBPF program with the same meaning
+// (cgroups/device-filter.ts). On hybrid hosts the v1 controller enforces them, as with runc.
 function applyDeviceRules(cgroup: Cgroup, spec: Spec): void {
-  if (cgroup.mode === 'v2') {
-    // cgroup v2 filters devices with an eBPF program, which husk does not load yet: say so
-    // rather than pretend. The container still only sees the device nodes husk creates.
-    if (spec.linux?.resources?.devices?.length) logWarn('linux.resources.devices is not enforced on cgroup v2 yet (no eBPF device filter)');
-    return;
-  }
-  cgroup.applyDeviceRules(containerDeviceRules(spec.linux?.resources?.devices, spec.linux?.devices));
+  cgroup.applyDeviceRules(spec.linux?.resources?.devices ?? [], runtimeDeviceRules(spec.linux?.devices));
 }
 
 function initialState(spec: Spec, id: string, bundle: string, execFifo: string, cgroup: Cgroup): ContainerState {
