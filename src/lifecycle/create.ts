@@ -9,6 +9,7 @@ import { planCgroup, probeCgroupHost } from '../cgroups';
 import type { Cgroup } from '../cgroups';
 import type { GlobalOptions } from '../cli/context';
 import { HuskError, describeSystemError } from '../errors';
+import { faultPoint } from '../fault';
 import { runHooks } from '../hooks';
 import { runtimeDeviceRules } from '../cgroups/default-device-rules';
 import { buildLaunch } from '../linux/build-plan';
@@ -19,7 +20,9 @@ import { writePidFile } from './pid-file';
 import { loadSpec } from '../spec/load';
 import type { Spec } from '../spec/types';
 import {
+  CREATOR_KEY,
   EXEC_FIFO_FILE,
+  currentBootId,
   STATE_FORMAT_VERSION,
   nowRfc3339Nano,
   readProcessStartTime,
@@ -67,19 +70,25 @@ export function createWaitingContainer(global: GlobalOptions, options: CreateOpt
     const execFifo = path.join(dir, EXEC_FIFO_FILE);
     addon().mkfifo(execFifo, 0o600);
     addon().mkfifo(resultFifoFor(execFifo), 0o600);
+    faultPoint('create:claimed');
     const cgroup = planCgroup({ id: options.id, cgroupsPath: spec.linux?.cgroupsPath, systemd: global.systemdCgroup });
+    const state = initialState(spec, options.id, bundle, execFifo, cgroup);
+    // exec joins the container's session keyring, unless it was made without one.
+    if (options.noNewKeyring) state.extra = { ...state.extra, noNewKeyring: true };
+    writeProvisionalState(global.root, state, cgroup);
     cgroup.create();
     let initPid = 0;
     try {
       cgroup.applyResources(spec.linux?.resources);
       applyDeviceRules(cgroup, spec);
+      state.cgroup = cgroup.toRecord();
       mark('cgroup');
-      const state = initialState(spec, options.id, bundle, execFifo, cgroup);
-      // exec joins the container's session keyring, unless it was made without one.
-      if (options.noNewKeyring) state.extra = { ...state.extra, noNewKeyring: true };
-      initPid = launch(spec, options, bundle, execFifo, cgroup, state);
+      faultPoint('create:cgroup');
+      initPid = launch(spec, options, bundle, execFifo, cgroup, state, global.root);
+      faultPoint('create:ready');
       state.pid = initPid;
       state.pidStartTime = readProcessStartTime(initPid) ?? 0;
+      finishProvisionalState(state);
       writeState(global.root, state);
       if (options.pidFile) writePidFile(options.pidFile, initPid);
       mark('state');
@@ -99,6 +108,7 @@ function launch(
   execFifo: string,
   cgroup: Cgroup,
   state: ContainerState,
+  root: string,
 ): number {
   const cgroupFd = cgroup.mode === 'v2' && cgroup.unifiedPath ? openDirectory(cgroup.unifiedPath) : -1;
   // The pty master goes to the --console-socket connection (made here, as runc does, so that a
@@ -129,12 +139,17 @@ function launch(
       },
       initExists: (pid) => {
         state.pid = pid;
+        // Recorded at once, so that if husk dies from here on, the init is found by its pid too.
+        state.pidStartTime = readProcessStartTime(pid) ?? 0;
+        writeState(root, state);
+        faultPoint('create:init-pid');
       },
       runtimeHooks: (pid) => {
         const specState = toSpecState({ ...state, pid }, 'creating');
         // runtime-spec: prestart (deprecated) and createRuntime run in the runtime namespace
         // after the container's namespaces exist and before pivot_root.
         runHooks('prestart', spec.hooks?.prestart, specState);
+        faultPoint('create:hooks');
         runHooks('createRuntime', spec.hooks?.createRuntime, specState);
         return JSON.stringify(specState);
       },
@@ -147,6 +162,39 @@ function launch(
     if (cgroupFd >= 0) fs.closeSync(cgroupFd);
     if (connectedSocketFd >= 0) addon().close(connectedSocketFd);
   }
+}
+
+/**
+ * Before anything of the container exists, record in state.json what delete --force needs to
+ * undo it if this husk is killed: the cgroup directories it is about to make (those that do not
+ * exist yet) and who is creating it (status "creating" while that process lives). Without this
+ * record a killed create would leave a cgroup, and from the clone on processes, that neither
+ * `list` shows nor `delete` finds.
+ */
+function writeProvisionalState(root: string, state: ContainerState, cgroup: Cgroup): void {
+  state.cgroup = { ...cgroup.toRecord(), created: directoriesToCreate(Object.values(cgroup.paths)) };
+  state.extra = { ...state.extra, [CREATOR_KEY]: { pid: process.pid, startTime: readProcessStartTime(process.pid) ?? 0 } };
+  state.bootId = currentBootId();
+  writeState(root, state);
+  faultPoint('create:provisional');
+}
+
+/** The create is complete: the state stops naming its creator. */
+function finishProvisionalState(state: ContainerState): void {
+  const { [CREATOR_KEY]: _creator, ...rest } = state.extra ?? {};
+  if (Object.keys(rest).length > 0) state.extra = rest;
+  else delete state.extra;
+}
+
+/** The directories among `dirs` and their ancestors that do not exist yet, parents first. */
+function directoriesToCreate(dirs: string[]): string[] {
+  const missing = new Set<string>();
+  for (const dir of dirs) {
+    const chain: string[] = [];
+    for (let current = dir; !fs.existsSync(current) && path.dirname(current) !== current; current = path.dirname(current)) chain.unshift(current);
+    chain.forEach((d) => missing.add(d));
+  }
+  return [...missing];
 }
 
 // The config's rules, then runc's default allowlist and one rule per linux.devices entry: on v1

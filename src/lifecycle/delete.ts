@@ -4,13 +4,18 @@ import { openCgroup } from '../cgroups';
 import type { GlobalOptions } from '../cli/context';
 import { HuskError } from '../errors';
 import { runHooks } from '../hooks';
+import { faultPoint } from '../fault';
 import { logWarn } from '../log';
 import {
+  NoSuchContainerError,
   containerStatus,
+  isFromAnotherBoot,
   isProcessAlive,
   readState,
   removeStateDir,
   stateDirectory,
+  stateFilePath,
+  sweepRemnants,
   toSpecState,
   validateContainerId,
   withContainerLock,
@@ -23,10 +28,29 @@ const SIGKILL = 9;
 
 export async function deleteContainer(global: GlobalOptions, id: string, force: boolean): Promise<void> {
   validateContainerId(id);
+  sweepRemnants(global.root);
   // runc: `delete --force` of a container that does not exist succeeds (containerd relies on it).
   if (force && !fs.existsSync(stateDirectory(global.root, id))) return;
+  try {
+    deleteLocked(global, id, force);
+  } catch (err) {
+    // Another delete removed it while we waited for its lock: gone is what --force asked for.
+    if (force && err instanceof NoSuchContainerError) return;
+    throw err;
+  }
+}
+
+function deleteLocked(global: GlobalOptions, id: string, force: boolean): void {
   withContainerLock(global.root, id, () => {
+    // Holding the lock, a directory without state.json is what a create killed before its first
+    // state write left: it made no cgroup and no process yet (it records the cgroup before
+    // making it), so the directory is all there is.
+    if (!fs.existsSync(stateFilePath(global.root, id))) {
+      removeStateDir(global.root, id);
+      return;
+    }
     const state = readState(global.root, id);
+    faultPoint('delete:locked');
     const status = containerStatus(state);
     // A created container's init only waits for start: deleting it is allowed (as in runc).
     if ((status === 'running' || status === 'paused') && !force) {
@@ -38,13 +62,19 @@ export async function deleteContainer(global: GlobalOptions, id: string, force: 
 
 /** Kill everything of the container, remove its cgroup and state, run poststop hooks. */
 export function destroyContainer(root: string, state: ContainerState): void {
-  const cgroup = state.cgroup ? openCgroup(state.cgroup) : undefined;
+  // After a reboot (a stale --root) the container's processes and cgroups ended with the old
+  // boot: whatever has its pid or cgroup path now belongs to someone else and is left alone.
+  const rebooted = isFromAnotherBoot(state);
+  const cgroup = state.cgroup && !rebooted ? openCgroup(state.cgroup) : undefined;
   if (cgroup?.isFrozen()) cgroup.thaw(); // a frozen process cannot die
-  if (state.pid > 0 && signalInit(state, SIGKILL)) waitUntilGone(state);
+  if (!rebooted && state.pid > 0 && signalInit(state, SIGKILL)) waitUntilGone(state);
   // Without its own pid namespace the init's death does not take the others with it.
   if (cgroup?.exists()) cgroup.killAll(SIGKILL);
+  faultPoint('delete:killed');
   if (cgroup) cgroup.destroy();
+  faultPoint('delete:cgroup');
   removeStateDir(root, state.id);
+  faultPoint('delete:hooks');
   runHooks('poststop', state.hooks.poststop, toSpecState(state, 'stopped'), { warn: logWarn });
 }
 

@@ -4,7 +4,7 @@ import { addon } from '../addon';
 import { openCgroup } from '../cgroups';
 import type { GlobalOptions } from '../cli/context';
 import { HuskError } from '../errors';
-import { containerStatus, isProcessAlive, readState, withContainerLock } from '../state';
+import { containerStatus, isFromAnotherBoot, isProcessAlive, readState, withContainerLock } from '../state';
 import type { ContainerState } from '../state';
 import { parseSignal } from './signals';
 
@@ -16,6 +16,8 @@ export function killContainer(global: GlobalOptions, id: string, signalText: str
     // runc refuses to signal a stopped container, except --all, which may still find processes
     // of a container without its own pid namespace.
     if (status === 'stopped' && !all) throw new HuskError(`cannot kill container '${id}': it is not running`);
+    // A state from before a reboot: its cgroup path and pid may be someone else's now.
+    if (isFromAnotherBoot(state)) return;
     if (all && state.cgroup) {
       openCgroup(state.cgroup).killAll(signal);
       return;

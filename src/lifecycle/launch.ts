@@ -17,6 +17,7 @@
 import * as fs from 'fs';
 import { addon } from '../addon';
 import { HuskError } from '../errors';
+import { faultPoint } from '../fault';
 import type { LaunchPlan } from '../linux/plan';
 import { explainChildFailure, SyncType } from './child-steps';
 import { logDebug } from '../log';
@@ -49,6 +50,7 @@ export function launchInit(plan: LaunchPlan, callbacks: LaunchCallbacks): Launch
     logDebug(`seccomp: ${plan.seccomp.rules.length} rules compiled to ${plan.seccomp.program!.length / 8} BPF instructions in ${Number(process.hrtime.bigint() - started) / 1e6} ms`);
   }
   let spawned;
+  faultPoint('create:before-clone');
   try {
     spawned = native.spawnInit(plan);
   } catch (err) {
@@ -64,6 +66,7 @@ export function launchInit(plan: LaunchPlan, callbacks: LaunchCallbacks): Launch
     }
   };
   try {
+    faultPoint('create:after-clone');
     callbacks.placeInCgroups(stage1Pid);
     if (plan.oomScoreAdj !== undefined && plan.oomScoreAdj !== null) writeOomScoreAdj(stage1Pid, plan.oomScoreAdj);
     native.syncSend(syncFd, SyncType.GO);
@@ -80,6 +83,7 @@ export function launchInit(plan: LaunchPlan, callbacks: LaunchCallbacks): Launch
           callbacks.initExists(initPid);
           break;
         case SyncType.RUNTIME_HOOKS:
+          faultPoint('create:mounts');
           native.syncSend(syncFd, SyncType.GO, callbacks.runtimeHooks(initPid));
           break;
         case SyncType.SECCOMP_LISTENER:

@@ -23,7 +23,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { addon } from '../addon';
 import { HuskError, describeSystemError } from '../errors';
+import { faultPoint } from '../fault';
 import { validateContainerId } from './id';
+import { isProcessAlive } from './proc';
+import { DELETING_PREFIX, NoSuchContainerError } from './store';
 
 export interface Locker {
   /** flock(fd, exclusive ? LOCK_EX : LOCK_SH [| LOCK_NB]); false only when nonBlocking and held elsewhere. */
@@ -136,11 +139,14 @@ function claimDirectory(root: string, id: string, locker: Locker): number {
   if (pathExists(dir)) throw new HuskError(`container '${id}' already exists`);
   // Not named after the id: <prefix><id> could exceed NAME_MAX for a 255-character id.
   const staging = path.join(root, `${CREATING_PREFIX}${process.pid}-${Date.now().toString(36)}`);
+  // Under the root lock every staging directory but ours is what a killed create left.
+  removeRemnants(root, true);
   let fd: number | undefined;
   try {
     fs.mkdirSync(staging, 0o711);
     fd = fs.openSync(path.join(staging, CONTAINER_LOCK_FILE), 'wx', 0o600);
     if (!locker.lock(fd, true, true)) throw new HuskError(`internal error: fresh lock file for '${id}' is locked`);
+    faultPoint('create:claim');
     fs.renameSync(staging, dir);
     return fd;
   } catch (err) {
@@ -154,6 +160,39 @@ function claimDirectory(root: string, id: string, locker: Locker): number {
   }
 }
 
+/**
+ * Remove what killed husk processes left under root outside any container directory: staging
+ * directories of a create killed while claiming its id (only ever made and renamed under the
+ * root lock, so any that exists while we hold it is garbage) and @deleting-* directories of a
+ * delete killed while removing them (garbage once their process is gone). Best effort and cheap
+ * (one readdir; the root lock only when there is a staging directory, and never waited for).
+ */
+export function sweepRemnants(root: string, options: LockOptions = {}): void {
+  try {
+    if (!fs.readdirSync(root).some((name) => name.startsWith(CREATING_PREFIX) || name.startsWith(DELETING_PREFIX))) return;
+    removeRemnants(root, false);
+    if (!fs.readdirSync(root).some((name) => name.startsWith(CREATING_PREFIX))) return;
+    withRootLock(root, () => removeRemnants(root, true), { ...options, timeoutMs: 0 });
+  } catch {
+    // A busy root lock means a create is claiming an id right now; the next sweep gets it.
+  }
+}
+
+function removeRemnants(root: string, holdingRootLock: boolean): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(root);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const garbage = name.startsWith(CREATING_PREFIX)
+      ? holdingRootLock
+      : name.startsWith(DELETING_PREFIX) && !isProcessAlive(Number(name.slice(DELETING_PREFIX.length).split('-')[0]));
+    if (garbage) fs.rmSync(path.join(root, name), { recursive: true, force: true });
+  }
+}
+
 /** Open and lock <root>/<id>/lock, retrying if the container was deleted and re-created while we waited. */
 function lockExistingContainer(lockPath: string, id: string, options: LockOptions): number {
   const locker = options.locker ?? flockLocker;
@@ -163,7 +202,7 @@ function lockExistingContainer(lockPath: string, id: string, options: LockOption
       fd = fs.openSync(lockPath, fs.constants.O_RDONLY);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') throw new HuskError(`container '${id}' does not exist`);
+      if (code === 'ENOENT' || code === 'ENOTDIR') throw new NoSuchContainerError(id);
       throw new HuskError(`cannot open ${lockPath}: ${describeSystemError(err)}`);
     }
     try {

@@ -55,6 +55,24 @@ export function readProcessStartTime(pid: number, options: ProcOptions = {}): nu
   return readProcessStat(pid, options)?.startTime;
 }
 
+let bootId: string | undefined | null = null;
+
+/**
+ * The kernel's boot id (a new random UUID at every boot), or undefined if unreadable. A state
+ * recorded under another boot id describes processes that a reboot ended, whatever pids and
+ * start times the new boot happens to reuse. Read once per process.
+ */
+export function currentBootId(): string | undefined {
+  if (bootId === null) {
+    try {
+      bootId = fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() || undefined;
+    } catch {
+      bootId = undefined;
+    }
+  }
+  return bootId;
+}
+
 /**
  * Whether `pid` is a live process and (when `startTime` is given) the same process that was
  * recorded. Zombies (Z) and dead tasks (X) count as dead: they will never run container code again.

@@ -11,18 +11,21 @@ import * as fs from 'fs';
 import { openCgroup } from '../cgroups';
 import type { CgroupRecord } from '../cgroups/types';
 import type { SpecState, Status } from '../spec/types';
-import { isProcessAlive } from './proc';
+import { currentBootId, isProcessAlive } from './proc';
 import { ContainerState, listContainerIds, readState } from './store';
 
 /** What status derivation asks the system; injectable for tests. */
 export interface StatusProbes {
   isAlive(pid: number, startTime: number): boolean;
+  /** The current boot id (undefined: unknown, never taken for a reboot). */
+  bootId(): string | undefined;
   fileExists(path: string): boolean;
   isFrozen(cgroup: CgroupRecord): boolean;
 }
 
 export const systemProbes: StatusProbes = {
   isAlive: (pid, startTime) => isProcessAlive(pid, startTime === 0 ? undefined : startTime),
+  bootId: currentBootId,
   fileExists: (path) => fs.existsSync(path),
   isFrozen: (cgroup) => {
     try {
@@ -35,10 +38,38 @@ export const systemProbes: StatusProbes = {
 
 export function containerStatus(state: ContainerState, probes: Partial<StatusProbes> = {}): Status {
   const probe = { ...systemProbes, ...probes };
+  // After a reboot nothing of the container runs, whatever the pid names now (a stale --root).
+  if (isFromAnotherBoot(state, probe)) return 'stopped';
+  // A provisional state (create records the cgroup and then the init's pid as it goes, so that a
+  // killed create leaves something delete --force can clean up) is "creating" while its create
+  // runs; once that process is gone, the usual rules say what is left of the container.
+  const creator = creatorOf(state);
+  if (creator && probe.isAlive(creator.pid, creator.startTime)) return 'creating';
   if (state.pid <= 0 || !probe.isAlive(state.pid, state.pidStartTime)) return 'stopped';
   if (state.cgroup && probe.isFrozen(state.cgroup)) return 'paused';
   if (probe.fileExists(state.execFifo)) return 'created';
   return 'running';
+}
+
+/** Whether the state was recorded under another boot of the machine than this one. */
+export function isFromAnotherBoot(state: ContainerState, probes: Partial<StatusProbes> = {}): boolean {
+  const now = (probes.bootId ?? systemProbes.bootId)();
+  return state.bootId !== undefined && now !== undefined && state.bootId !== now;
+}
+
+/** The key in ContainerState.extra under which a running create names itself. */
+export const CREATOR_KEY = 'creating';
+
+export interface Creator {
+  pid: number;
+  startTime: number;
+}
+
+/** Which process is still creating this container (set in a provisional state.json only). */
+export function creatorOf(state: ContainerState): Creator | undefined {
+  const creator = state.extra?.[CREATOR_KEY] as Partial<Creator> | undefined;
+  if (!creator || !Number.isInteger(creator.pid) || !Number.isInteger(creator.startTime)) return undefined;
+  return { pid: creator.pid!, startTime: creator.startTime! };
 }
 
 /**

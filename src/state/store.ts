@@ -14,12 +14,22 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { CgroupRecord } from '../cgroups/types';
 import { HuskError, describeSystemError } from '../errors';
+import { faultPoint } from '../fault';
 import type { Hooks } from '../spec/types';
 import { isValidContainerId, validateContainerId } from './id';
 
 export const STATE_FILE = 'state.json';
 export const EXEC_FIFO_FILE = 'exec.fifo';
 export const STATE_FORMAT_VERSION = 1;
+/** A state directory being removed (removeStateDir); '@' cannot occur in a container id. */
+export const DELETING_PREFIX = '@deleting-';
+
+/** "container 'x' does not exist": a type of its own, for `delete --force`, which must succeed then. */
+export class NoSuchContainerError extends HuskError {
+  constructor(readonly id: string) {
+    super(`container '${id}' does not exist`);
+  }
+}
 
 /** What husk keeps about a container between commands. */
 export interface ContainerState {
@@ -57,6 +67,12 @@ export interface ContainerState {
   hooks: Hooks;
   /** Absolute path of the exec fifo (<root>/<id>/exec.fifo). */
   execFifo: string;
+  /**
+   * The kernel's boot id at create (proc.ts currentBootId). Under another boot id the container
+   * is stopped whatever its pid now names, and its cgroup paths belong to someone else.
+   * Absent in states written before husk recorded it.
+   */
+  bootId?: string;
   /** Free-form data the lifecycle code keeps with the container (kept as-is across read/write). */
   extra?: Record<string, unknown>;
 }
@@ -122,7 +138,7 @@ export function readState(root: string, id: string): ContainerState {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if ((code === 'ENOENT' || code === 'ENOTDIR') && !fs.existsSync(dir)) throw new HuskError(`container '${id}' does not exist`);
+    if ((code === 'ENOENT' || code === 'ENOTDIR') && !fs.existsSync(dir)) throw new NoSuchContainerError(id);
     if (code === 'ENOENT') {
       throw new HuskError(`container '${id}' is still being created, or its creation failed: ${file} does not exist yet`);
     }
@@ -163,16 +179,32 @@ function stateShapeProblem(value: unknown, id: string): string | undefined {
   return undefined;
 }
 
+/** Tombstones made by this process (unique names within one millisecond). */
+let removals = 0;
+
 /**
  * Remove <root>/<id>/ and everything in it. Call it holding the container lock (the lock file
  * goes too; waiters then find the container gone). Removing a missing directory is not an error.
+ *
+ * The directory is first renamed to <root>/@deleting-<pid>-<time> (one atomic step: the id is
+ * free from then on), then removed. A husk killed halfway through a recursive removal would
+ * otherwise leave <root>/<id> without its lock file or state.json, which no later command could
+ * lock or read; a half-removed @deleting-* directory is garbage that sweepRemnants removes.
  */
 export function removeStateDir(root: string, id: string): void {
   const dir = stateDirectory(root, id);
+  const tombstone = path.join(root, `${DELETING_PREFIX}${process.pid}-${Date.now().toString(36)}-${++removals}`);
   try {
-    fs.rmSync(dir, { recursive: true, force: true });
+    fs.renameSync(dir, tombstone);
   } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw new HuskError(`cannot remove state directory ${dir}: ${describeSystemError(err)}`);
+  }
+  faultPoint('delete:renamed');
+  try {
+    fs.rmSync(tombstone, { recursive: true, force: true });
+  } catch (err) {
+    throw new HuskError(`cannot remove state directory ${dir} (renamed to ${tombstone}): ${describeSystemError(err)}`);
   }
 }
 
