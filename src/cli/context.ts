@@ -1,4 +1,6 @@
 // Global flags, as runc has them. Every subcommand receives these.
+import * as path from 'path';
+
 export interface GlobalOptions {
   /** State directory root (runc: /run/runc). */
   root: string;
@@ -14,7 +16,9 @@ export const DEFAULT_ROOT = '/run/husk';
 
 export function globalOptionsFrom(argv: Record<string, unknown>): GlobalOptions {
   return {
-    root: String(argv.root ?? DEFAULT_ROOT),
+    // Absolute, as runc makes it (filepath.Abs): state.json records paths under it (the exec
+    // fifo), which later commands, run from other directories, must find.
+    root: path.resolve(String(argv.root ?? DEFAULT_ROOT)),
     log: argv.log ? String(argv.log) : undefined,
     logFormat: argv['log-format'] === 'json' ? 'json' : 'text',
     debug: Boolean(argv.debug),
