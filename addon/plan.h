@@ -80,6 +80,7 @@ struct husk_plan {
   char *rootfs;
   unsigned long rootfs_propagation;
   int readonly_root;
+  int rootfs_setup;         /* enum husk_rootfs_setup */
   int no_pivot;
   struct husk_mount *mounts;
   int n_mounts;
