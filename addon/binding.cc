@@ -371,6 +371,14 @@ bool OpenPlanFds(Napi::Env env, const Napi::Object &js, husk_plan *plan) {
 
 // ---- exported functions ----
 
+// What spawnInit and spawnExec return: { stage1Pid, syncFd }.
+Napi::Object SpawnResult(Napi::Env env, pid_t stage1, int sync_fd) {
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("stage1Pid", Napi::Number::New(env, stage1));
+  result.Set("syncFd", Napi::Number::New(env, sync_fd));
+  return result;
+}
+
 Napi::Value SpawnInit(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   if (!info[0].IsObject()) {
@@ -388,10 +396,7 @@ Napi::Value SpawnInit(const Napi::CallbackInfo &info) {
   int rc = husk_spawn_init(plan, &stage1, &sync_fd);
   FreePlan(plan);
   if (rc < 0) return ThrowErrno(env, "clone3", -rc);
-  Napi::Object result = Napi::Object::New(env);
-  result.Set("stage1Pid", Napi::Number::New(env, stage1));
-  result.Set("syncFd", Napi::Number::New(env, sync_fd));
-  return result;
+  return SpawnResult(env, stage1, sync_fd);
 }
 
 Napi::Value SyncRecv(const Napi::CallbackInfo &info) {
@@ -657,10 +662,7 @@ Napi::Value SpawnExec(const Napi::CallbackInfo &info) {
   int rc = husk_spawn_exec(plan, &stage1, &sync_fd);
   FreePlan(plan);
   if (rc < 0) return ThrowErrno(env, "clone3", -rc);
-  Napi::Object result = Napi::Object::New(env);
-  result.Set("stage1Pid", Napi::Number::New(env, stage1));
-  result.Set("syncFd", Napi::Number::New(env, sync_fd));
-  return result;
+  return SpawnResult(env, stage1, sync_fd);
 }
 
 Napi::Value ConsoleConnect(const Napi::CallbackInfo &info) {

@@ -164,13 +164,9 @@ static void close_plan_fds(struct husk_plan *plan) {
   if (plan->result_fifo_fd >= 0) close(plan->result_fifo_fd);
 }
 
-int husk_spawn_init(struct husk_plan *plan, pid_t *stage1_pid, int *sync_fd) {
+int husk_spawn_stage1(struct husk_plan *plan, husk_stage1_fn stage1, pid_t *stage1_pid, int *sync_fd) {
   int pair[2];
-  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) {
-    int rc = husk_neg_errno();
-    close_plan_fds(plan);
-    return rc;
-  }
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) return husk_neg_errno();
   /* Keep our own fds clear of the range the caller asked to preserve (3 .. 3+N-1). */
   int floor = 3 + plan->preserve_fds;
   pair[0] = husk_move_fd_above(pair[0], floor);
@@ -181,11 +177,10 @@ int husk_spawn_init(struct husk_plan *plan, pid_t *stage1_pid, int *sync_fd) {
   long pid = raw_clone3(flags, plan->cgroup_fd);
   if (pid == 0) {
     close(pair[0]);
-    run_stage1(plan);
+    stage1(plan);
   }
   int rc = pid < 0 ? husk_neg_errno() : 0;
   close(pair[1]);
-  close_plan_fds(plan);
   if (rc < 0) {
     close(pair[0]);
     return rc;
@@ -193,6 +188,12 @@ int husk_spawn_init(struct husk_plan *plan, pid_t *stage1_pid, int *sync_fd) {
   *stage1_pid = (pid_t)pid;
   *sync_fd = pair[0];
   return 0;
+}
+
+int husk_spawn_init(struct husk_plan *plan, pid_t *stage1_pid, int *sync_fd) {
+  int rc = husk_spawn_stage1(plan, run_stage1, stage1_pid, sync_fd);
+  close_plan_fds(plan); /* the child has its copies */
+  return rc;
 }
 
 /* The pieces of the launch that exec.c shares (see clone.h). */

@@ -10,6 +10,11 @@ int husk_spawn_init(struct husk_plan *plan, pid_t *stage1_pid, int *sync_fd);
 /* Shared with exec.c. clone3 with `flags` (CLONE_INTO_CGROUP uses cgroup_fd; CLONE_PARENT gets
  * no exit signal of its own): the child's pid, 0 in the child, or -1 with errno. */
 long husk_raw_clone3(uint64_t flags, int cgroup_fd);
+/* Stage 1 of a launch: runs in the clone and never returns. */
+typedef void (*husk_stage1_fn)(struct husk_plan *plan) __attribute__((noreturn));
+/* Make the sync socket pair (kept above the preserved fds) and clone3 `stage1` (into plan->cgroup_fd
+ * when set). *stage1_pid and *sync_fd (parent end) on success; 0 or -errno. */
+int husk_spawn_stage1(struct husk_plan *plan, husk_stage1_fn stage1, pid_t *stage1_pid, int *sync_fd);
 /* Every signal back to its default disposition (Node's handlers must not run in the child). */
 void husk_reset_signal_dispositions(void);
 /* Child side: block until the parent sends GO; exit quietly on anything else. */

@@ -76,27 +76,5 @@ static void run_exec_stage1(struct husk_plan *plan) {
 }
 
 int husk_spawn_exec(struct husk_plan *plan, pid_t *stage1_pid, int *sync_fd) {
-  int pair[2];
-  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) return husk_neg_errno();
-  /* Keep our own fd clear of the range the process keeps (3 .. 3+N-1). */
-  int floor = 3 + plan->preserve_fds;
-  pair[0] = husk_move_fd_above(pair[0], floor);
-  pair[1] = husk_move_fd_above(pair[1], floor);
-  plan->sync_fd = pair[1];
-
-  uint64_t flags = plan->cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0;
-  long pid = husk_raw_clone3(flags, plan->cgroup_fd);
-  if (pid == 0) {
-    close(pair[0]);
-    run_exec_stage1(plan);
-  }
-  int rc = pid < 0 ? husk_neg_errno() : 0;
-  close(pair[1]);
-  if (rc < 0) {
-    close(pair[0]);
-    return rc;
-  }
-  *stage1_pid = (pid_t)pid;
-  *sync_fd = pair[0];
-  return 0;
+  return husk_spawn_stage1(plan, run_exec_stage1, stage1_pid, sync_fd);
 }

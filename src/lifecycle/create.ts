@@ -35,6 +35,7 @@ import type { ContainerState } from '../state';
 import { mark } from '../timing';
 import { resultFifoFor } from './start';
 import { launchInit, writeIdMapFiles } from './launch';
+import { killAndReap } from './processes';
 
 export interface CreateOptions {
   id: string;
@@ -253,18 +254,6 @@ function openDirectory(dir: string): number {
   }
 }
 
-function killAndReap(pid: number): void {
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    /* gone already */
-  }
-  try {
-    addon().waitpid(pid, 0);
-  } catch {
-    /* reaped already */
-  }
-}
 
 function destroyQuietly(cgroup: Cgroup): void {
   try {

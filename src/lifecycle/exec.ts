@@ -40,6 +40,7 @@ import { explainChildFailure, SyncType } from './child-steps';
 import { connectConsoleSocket } from './console-socket';
 import { writePidFile } from './pid-file';
 import { waitInForeground } from './foreground';
+import { killAndReap, killQuietly } from './processes';
 
 export interface ExecOptions {
   id: string;
@@ -300,19 +301,4 @@ function handOverSeccompListener(plan: ExecPlan, fd: number, pid: number, state:
   }
 }
 
-function killQuietly(pid: number): void {
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    /* already gone */
-  }
-}
 
-function killAndReap(pid: number): void {
-  killQuietly(pid);
-  try {
-    addon().waitpid(pid, 0);
-  } catch {
-    /* reaped already */
-  }
-}

@@ -23,6 +23,7 @@ import { explainChildFailure, SyncType } from './child-steps';
 import { logDebug } from '../log';
 import { compileSeccomp, containerProcessState, sendListenerToAgent } from '../linux/seccomp';
 import type { ContainerProcessState } from '../linux/seccomp';
+import { killQuietly } from './processes';
 
 export interface LaunchCallbacks {
   /** Stage 1 exists (pid in husk's pid namespace): put it into the container's cgroups. */
@@ -150,13 +151,6 @@ function handOverSeccompListener(
   }
 }
 
-function killQuietly(pid: number): void {
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    /* already gone */
-  }
-}
 
 function exitStatusText(native: ReturnType<typeof addon>, pid: number): string {
   try {
