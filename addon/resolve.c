@@ -30,7 +30,8 @@ int husk_open_in_root(int root_fd, const char *path, int extra_flags) {
 int husk_open_in_root_no_symlinks(int root_fd, const char *path) {
   struct open_how how;
   memset(&how, 0, sizeof how);
-  how.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC;
+  /* No O_NOFOLLOW: with it O_PATH would open a trailing symlink itself instead of failing. */
+  how.flags = O_PATH | O_CLOEXEC;
   how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
   for (;;) {
     long fd = syscall(SYS_openat2, root_fd, path, &how, sizeof how);
