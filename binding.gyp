@@ -7,6 +7,7 @@
         "addon/clone.c",
         "addon/namespaces.c",
         "addon/mounts.c",
+        "addon/copyup.c",
         "addon/devices.c",
         "addon/process.c",
         "addon/sync.c",

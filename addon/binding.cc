@@ -129,6 +129,7 @@ void CopyMounts(const Napi::Object &js, husk_plan *plan) {
     out->rec_attr_clear = (uint64_t)NumberOf(m, "recursiveAttrClear");
     Napi::Value kind = m.Get("destinationKind");
     out->destination_is_file = kind.IsString() && kind.As<Napi::String>().Utf8Value() == "file";
+    out->copy_up = BoolOf(m, "copyUp");
   }
 }
 

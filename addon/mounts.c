@@ -1,4 +1,5 @@
 #include "mounts.h"
+#include "copyup.h"
 #include "resolve.h"
 #include "sync.h"
 #include "util.h"
@@ -106,6 +107,13 @@ static const char *tmpfs_data_with_mode(const struct husk_mount *m, int fd, int 
   return buf;
 }
 
+/* As runc: a read-only tmpfs is mounted writable, so that tmpcopyup can fill it and later mounts
+ * can create their destinations in it (Podman: --tmpfs /etc:ro, then binds on /etc/hosts), and
+ * is remounted read-only once every mount is made. */
+static int is_readonly_tmpfs(const struct husk_mount *m) {
+  return m->fstype && strcmp(m->fstype, "tmpfs") == 0 && (m->flags & MS_RDONLY);
+}
+
 static void mount_one(struct husk_plan *plan, int root_fd, int index) {
   const struct husk_mount *m = &plan->mounts[index];
   char target[32];
@@ -116,13 +124,26 @@ static void mount_one(struct husk_plan *plan, int root_fd, int index) {
   if (fd < 0) FAIL(plan, STEP_MOUNT_DESTINATION, fd, index);
   husk_fd_path(target, fd);
   const char *mount_data = tmpfs_data_with_mode(m, fd, existed, data, sizeof data);
-  if (mount(m->source, target, m->fstype, m->flags, mount_data) < 0) FAIL(plan, STEP_MOUNT, errno, index);
+  /* tmpcopyup: keep the covered directory open to copy from once the tmpfs hides it (runc
+   * mounts the tmpfs elsewhere and moves it; the fd makes that unnecessary). */
+  int covered = -1;
+  if (m->copy_up && existed && (covered = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+    FAIL(plan, STEP_MOUNT_COPYUP, errno, index);
+  unsigned long first_flags = is_readonly_tmpfs(m) ? m->flags & ~(unsigned long)MS_RDONLY : m->flags;
+  if (mount(m->source, target, m->fstype, first_flags, mount_data) < 0) FAIL(plan, STEP_MOUNT, errno, index);
   close(fd);
 
   /* The fd above names the covered directory; look the path up again to reach the new mount. */
   fd = husk_open_in_root(root_fd, m->destination, 0);
   if (fd < 0) FAIL(plan, STEP_MOUNT_DESTINATION, fd, index);
   husk_fd_path(target, fd);
+  if (covered >= 0) {
+    int into = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int rc = into < 0 ? husk_neg_errno() : husk_copy_tree(covered, into, plan->scratch);
+    if (into >= 0) close(into);
+    close(covered);
+    if (rc < 0) FAIL(plan, STEP_MOUNT_COPYUP, rc, index);
+  }
   if (m->remount_flags) {
     int rc = remount_bind(target, fd, m->remount_flags);
     if (rc < 0) FAIL(plan, STEP_MOUNT_REMOUNT, rc, index);
@@ -142,6 +163,15 @@ static void mount_one(struct husk_plan *plan, int root_fd, int index) {
 
 void husk_mount_all(struct husk_plan *plan, int root_fd) {
   for (int i = 0; i < plan->n_mounts; i++) mount_one(plan, root_fd, i);
+  for (int i = 0; i < plan->n_mounts; i++) {
+    if (!is_readonly_tmpfs(&plan->mounts[i])) continue;
+    char target[32];
+    int fd = husk_open_in_root(root_fd, plan->mounts[i].destination, 0);
+    if (fd < 0) FAIL(plan, STEP_MOUNT_DESTINATION, fd, i);
+    husk_fd_path(target, fd);
+    if (mount(NULL, target, NULL, MS_REMOUNT | plan->mounts[i].flags, NULL) < 0) FAIL(plan, STEP_MOUNT_REMOUNT, errno, i);
+    close(fd);
+  }
 }
 
 void husk_enter_rootfs(struct husk_plan *plan, int root_fd) {

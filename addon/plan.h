@@ -26,6 +26,7 @@ struct husk_mount {
   uint64_t rec_attr_set;
   uint64_t rec_attr_clear;
   int destination_is_file;
+  int copy_up;       /* tmpcopyup: copy what the destination held into the new tmpfs */
 };
 
 struct husk_device {

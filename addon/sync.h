@@ -61,6 +61,7 @@ enum husk_step {
   STEP_CAPABILITIES,
   STEP_NO_NEW_PRIVILEGES,
   STEP_SESSION_KEYRING,
+  STEP_MOUNT_COPYUP,
 
   /* Terminal and exec steps, numbered apart from the list above so that steps added there do
    * not renumber these (src/lifecycle/child-steps.ts names them in TERMINAL_AND_EXEC_STEPS). */

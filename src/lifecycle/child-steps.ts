@@ -57,6 +57,7 @@ const STEP_NAMES = [
   'setting capabilities',
   'setting no_new_privs',
   'joining a new session keyring',
+  "copying what the image has at the mount destination into the new tmpfs (tmpcopyup) for",
 ] as const;
 
 /** Seccomp and process-attribute steps: addon/sync.h numbers them from 200 (STEP_SECCOMP). */

@@ -99,9 +99,14 @@ const RECURSIVE_ATIME_OPTIONS: Readonly<Record<string, number | null>> = {
 const UNSUPPORTED_OPTIONS: Readonly<Record<string, string>> = {
   idmap: 'id-mapped mounts are not supported yet',
   ridmap: 'id-mapped mounts are not supported yet',
-  // runc extension: populate a tmpfs with what the image had at its destination.
-  tmpcopyup: "'tmpcopyup' (copy the directory's contents into the new tmpfs) is not supported yet",
 };
+
+/**
+ * runc's extension (libcontainer EXT_COPYUP), in runtime-spec's list of mount options: the new
+ * tmpfs starts with a copy of what the image had at its destination. Podman adds it to every
+ * --tmpfs mount and to the tmpfs mounts of --read-only (/tmp, /var/tmp, /run).
+ */
+const COPY_UP_OPTION = 'tmpcopyup';
 
 const KNOWN_OPTION_NAMES: readonly string[] = [
   ...Object.keys(FLAG_OPTIONS),
@@ -109,7 +114,17 @@ const KNOWN_OPTION_NAMES: readonly string[] = [
   ...Object.keys(RECURSIVE_ATTR_OPTIONS),
   ...Object.keys(RECURSIVE_ATIME_OPTIONS),
   ...Object.keys(UNSUPPORTED_OPTIONS),
+  COPY_UP_OPTION,
 ];
+
+/**
+ * Every mount option name husk recognises (`husk features` lists them as mountOptions), sorted.
+ * Options it knows but refuses (id-mapped mounts) are left out: features.md lists what the
+ * runtime MUST recognise, and a config using those fails.
+ */
+export function recognisedMountOptions(): string[] {
+  return KNOWN_OPTION_NAMES.filter((name) => !(name in UNSUPPORTED_OPTIONS)).sort();
+}
 
 export interface ParsedMountOptions {
   /** MS_* flags after applying every option in order (bind/rbind included). */
@@ -120,6 +135,8 @@ export interface ParsedMountOptions {
   recursiveAttrClear: number;
   /** Filesystem-specific options, comma-joined for mount(2)'s data argument. */
   data: string;
+  /** tmpcopyup: fill the new tmpfs with a copy of what its destination held. */
+  copyUp: boolean;
 }
 
 /**
@@ -160,7 +177,7 @@ export function parseMountOptions(
   where: string,
   checkSpelling = true,
 ): ParsedMountOptions {
-  const parsed: ParsedMountOptions = { flags: 0, propagation: [], recursiveAttrSet: 0, recursiveAttrClear: 0, data: '' };
+  const parsed: ParsedMountOptions = { flags: 0, propagation: [], recursiveAttrSet: 0, recursiveAttrClear: 0, data: '', copyUp: false };
   const data: string[] = [];
   let recursiveAtime: number | null = null;
 
@@ -168,6 +185,10 @@ export function parseMountOptions(
     if (option === '') throw new HuskError(`${where}: contains an empty option`);
     if (option.includes('\0')) throw new HuskError(`${where}: '${option.replace(/\0/g, '\\0')}' contains a NUL byte`);
     if (option in UNSUPPORTED_OPTIONS) throw new HuskError(`${where}: ${UNSUPPORTED_OPTIONS[option]}`);
+    if (option === COPY_UP_OPTION) {
+      parsed.copyUp = true;
+      continue;
+    }
 
     const flagOption = FLAG_OPTIONS[option];
     if (flagOption) {

@@ -68,6 +68,10 @@ function planMount(mount: Mount, where: string, context: MountPlanContext): Moun
     const field = mount.uidMappings !== undefined ? 'uidMappings' : 'gidMappings';
     throw new HuskError(`${where}.${field}: id-mapped mounts are not supported yet`);
   }
+  // runc applies it to tmpfs only and ignores it elsewhere; on anything else it is a mistake.
+  if (parsed.copyUp && mount.type !== 'tmpfs') {
+    throw new HuskError(`${where}.options: 'tmpcopyup' applies to tmpfs mounts only, not to ${mount.type ? `type '${mount.type}'` : 'a bind mount'}`);
+  }
   const common = {
     destination,
     propagation: [...parsed.propagation],
@@ -115,7 +119,16 @@ function planMount(mount: Mount, where: string, context: MountPlanContext): Moun
   }
   return {
     mounts: [
-      { ...common, source, fstype: mount.type, flags: parsed.flags, data: parsed.data, remountFlags: 0, destinationKind: 'dir' },
+      {
+        ...common,
+        source,
+        fstype: mount.type,
+        flags: parsed.flags,
+        data: parsed.data,
+        remountFlags: 0,
+        destinationKind: 'dir',
+        ...(parsed.copyUp ? { copyUp: true } : {}),
+      },
     ],
     symlinks: [],
   };

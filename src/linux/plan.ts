@@ -49,6 +49,8 @@ export interface MountOp {
   recursiveAttrClear: number;
   /** What to create at the destination if missing: "dir" or "file" (binds of a regular file). */
   destinationKind: 'dir' | 'file';
+  /** tmpcopyup (tmpfs only): copy what the destination held into the new tmpfs. */
+  copyUp?: boolean;
 }
 
 /** A device node to create in the container's /dev (or bind from the host inside a user namespace). */

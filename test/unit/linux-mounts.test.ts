@@ -153,14 +153,32 @@ test('options of other filesystems pass through even when close to known ones', 
   });
 });
 
-test('empty options, idmap, ridmap, tmpcopyup and mount id mappings are refused', () => {
+test('tmpcopyup marks a tmpfs for copy-up and is refused on other mounts', () => {
+  withBundle((bundle) => {
+    const [op] = planMounts(
+      [{ destination: '/run', type: 'tmpfs', source: 'tmpfs', options: ['rw', 'nosuid', 'tmpcopyup', 'size=64k'] }],
+      context(bundle),
+    ).mounts;
+    assert.equal(op.copyUp, true);
+    assert.equal(op.data, 'size=64k', 'tmpcopyup is not passed to the filesystem');
+    assert.equal(op.flags, k.MS_NOSUID);
+    const [plain] = planMounts([{ destination: '/run', type: 'tmpfs', source: 'tmpfs', options: ['rw'] }], context(bundle)).mounts;
+    assert.equal(plain.copyUp, undefined);
+    expectHuskError(
+      () => planMounts([{ destination: '/x', type: 'proc', source: 'proc', options: ['tmpcopyup'] }], context(bundle)),
+      "mounts[0].options: 'tmpcopyup' applies to tmpfs mounts only, not to type 'proc'",
+    );
+    expectHuskError(
+      () => planMounts([{ destination: '/x', type: 'bind', source: 'volume', options: ['rbind', 'tmpcopyup'] }], context(bundle)),
+      "mounts[0].options: 'tmpcopyup' applies to tmpfs mounts only, not to type 'bind'",
+    );
+  });
+});
+
+test('empty options, idmap, ridmap and mount id mappings are refused', () => {
   withBundle((bundle) => {
     const tmpfs = (options: string[]): Mount[] => [{ destination: '/x', type: 'tmpfs', source: 'tmpfs', options }];
     expectHuskError(() => planMounts(tmpfs(['']), context(bundle)), 'mounts[0].options: contains an empty option');
-    expectHuskError(
-      () => planMounts(tmpfs(['tmpcopyup']), context(bundle)),
-      "mounts[0].options: 'tmpcopyup' (copy the directory's contents into the new tmpfs) is not supported yet",
-    );
     const bind = (options: string[], extra: Partial<Mount> = {}): Mount[] => [
       { destination: '/x', type: 'bind', source: 'volume', options, ...extra },
     ];
