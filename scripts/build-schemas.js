@@ -14,7 +14,8 @@
 // and loading ajv itself more; the standalone module loads in a few ms and needs no ajv at run time.
 //
 // The Debian schemas describe runtime-spec 1.0.2-dev. src/spec/schema-additions.json adds what
-// 1.1-1.3 introduced; it only ever adds, so when Debian ships a newer schema its text wins.
+// 1.1-1.3 introduced; it adds, and relaxes a constraint only where a patch says why (removeRequired,
+// removeKeywords), so when Debian ships a newer schema its text wins.
 
 'use strict';
 
@@ -132,7 +133,12 @@ function removeRequired(target, names) {
   if (target.required.length === 0) delete target.required;
 }
 
-const PATCH_OPERATIONS = { addEnumValues, addProperties, addRequired, removeRequired };
+/** Drop constraints the Debian schema has and runtime-spec's Go types do not (each patch says why). */
+function removeKeywords(target, names) {
+  for (const name of names) delete target[name];
+}
+
+const PATCH_OPERATIONS = { addEnumValues, addProperties, addRequired, removeRequired, removeKeywords };
 
 function applyAdditions(schemas, additions) {
   let applied = 0;

@@ -93,6 +93,19 @@ describe('valid configs', () => {
     config.linux.rootfsPropagation = 'private';
     validateSpec(config);
   });
+
+  it('accepts a device fileMode with the file type bits, as Podman writes it (S_IFCHR|0666)', () => {
+    // Podman copies st_mode of the host's node (--device, --privileged); runc keeps the permission
+    // bits. The 1.0.2 schema's "maximum": 512 is dropped by schema-additions.json.
+    const device = { path: '/dev/fuse', type: 'c', major: 10, minor: 229, fileMode: 0o20666, uid: 0, gid: 0 };
+    const config = baseConfig();
+    config.linux.devices = [device];
+    validateSpec(config);
+    assert.match(
+      messageFor((c) => (c.linux.devices = [{ ...device, fileMode: -1 }])),
+      /^linux\.devices\[0\]\.fileMode: /,
+    );
+  });
 });
 
 describe('schema problems', () => {
