@@ -25,8 +25,11 @@ build-info:
 deps: node_modules/.stamp
 	sh scripts/install-deps.sh
 
+# A copy of the tree whose node_modules is a symlink to another tree's must not run npm ci: npm
+# replaces the symlink and empties the directory it pointed to (it happened here, twice, to
+# /work/main/node_modules while others were building and testing in it).
 node_modules/.stamp: package.json package-lock.json
-	npm ci --no-audit --no-fund
+	@if [ -L node_modules ]; then echo "node_modules is a symlink: not running npm ci through it"; else npm ci --no-audit --no-fund; fi
 	touch $@
 
 # configure + build, never `node-gyp rebuild`: its clean step deletes all of build/, including
