@@ -561,6 +561,18 @@ Napi::Value ErrnoText(const Napi::CallbackInfo &info) {
   return Napi::String::New(info.Env(), ErrnoName(info[0].As<Napi::Number>().Int32Value()));
 }
 
+// seccompFlagsSupported(flags) -> boolean: the kernel accepts these SECCOMP_FILTER_FLAG_* bits.
+Napi::Value SeccompFlagsSupported(const Napi::CallbackInfo &info) {
+  int rc = husk_seccomp_flags_supported(info[0].As<Napi::Number>().Uint32Value());
+  if (rc < 0) return ThrowErrno(info.Env(), "seccomp", -rc);
+  return Napi::Boolean::New(info.Env(), rc == 1);
+}
+
+// seccompArchKnown(name) -> boolean: this build's libseccomp resolves the architecture name.
+Napi::Value SeccompArchKnown(const Napi::CallbackInfo &info) {
+  return Napi::Boolean::New(info.Env(), husk_seccomp_arch_known(info[0].As<Napi::String>().Utf8Value().c_str()) == 1);
+}
+
 // compileSeccomp({defaultAction, architectures, rules, optimize}) -> {program, unknownSyscalls}.
 // Runs libseccomp here, in husk, never in the container side (addon/seccomp.h).
 Napi::Value CompileSeccomp(const Napi::CallbackInfo &info) {
@@ -836,6 +848,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("waitFifoReadersGone", Napi::Function::New(env, WaitFifoReadersGone));
   exports.Set("errnoText", Napi::Function::New(env, ErrnoText));
   exports.Set("compileSeccomp", Napi::Function::New(env, CompileSeccomp));
+  exports.Set("seccompFlagsSupported", Napi::Function::New(env, SeccompFlagsSupported));
+  exports.Set("seccompArchKnown", Napi::Function::New(env, SeccompArchKnown));
   exports.Set("sendSeccompListener", Napi::Function::New(env, SendSeccompListener));
   exports.Set("spawnExec", Napi::Function::New(env, SpawnExec));
   exports.Set("consoleConnect", Napi::Function::New(env, ConsoleConnect));

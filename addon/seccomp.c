@@ -169,3 +169,12 @@ void husk_seccomp_install(struct husk_plan *plan) {
   if (rc < 0) FAIL(plan, STEP_SECCOMP_LISTENER, rc, -1);
   if (msg.type != SYNC_GO) _exit(1);
 }
+
+int husk_seccomp_flags_supported(unsigned int flags) {
+  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, NULL) == 0) return 1; /* cannot happen */
+  if (errno == EFAULT) return 1;
+  if (errno == EINVAL) return 0;
+  return husk_neg_errno();
+}
+
+int husk_seccomp_arch_known(const char *name) { return seccomp_arch_resolve_name(name) != 0; }

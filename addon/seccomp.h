@@ -57,6 +57,16 @@ int husk_seccomp_compile(struct husk_seccomp_filter *filter, struct husk_seccomp
  * (SCM_RIGHTS) in the first sendmsg. 0 or -errno. */
 int husk_seccomp_send_to_agent(const char *path, int listener_fd, const char *state_json, size_t length);
 
+/* ---- what this build and kernel support (`husk features`) ---- */
+
+/* Whether the running kernel accepts these SECCOMP_FILTER_FLAG_* bits: seccomp(2) is called with
+ * them and no program, so it fails either with EINVAL (unknown flags) or EFAULT (flags accepted,
+ * program unreadable), and nothing is loaded. 1, 0, or -errno for any other answer. */
+int husk_seccomp_flags_supported(unsigned int flags);
+
+/* Whether this build's libseccomp knows an architecture ("x86_64", "loongarch64"). */
+int husk_seccomp_arch_known(const char *name);
+
 /* ---- child side: installation (async-signal-safe) ---- */
 
 /* seccomp(SECCOMP_SET_MODE_FILTER, flags, program). Returns the listener fd when flags ask for one

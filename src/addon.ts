@@ -90,6 +90,10 @@ export interface Addon {
   }): { program: Buffer; unknownRules: number[] };
   /** Connect to the seccomp agent's unix socket and send the state JSON with the listener fd attached. */
   sendSeccompListener(listenerPath: string, fd: number, stateJson: string): void;
+  /** Whether the kernel accepts these SECCOMP_FILTER_FLAG_* bits (probed with seccomp(2), nothing loaded). */
+  seccompFlagsSupported(flags: number): boolean;
+  /** Whether this build's libseccomp knows the architecture (seccomp_arch_resolve_name: "x86_64"). */
+  seccompArchKnown(name: string): boolean;
 
   // ---- cgroup v2 device filters (addon/bpf.c) ----
   /**

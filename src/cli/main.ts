@@ -45,6 +45,7 @@ const COMMANDS: Array<[string, CommandLoader]> = [
   ['update', () => require('./update')],
   ['events', () => require('./events')],
   ['ps', () => require('./ps')],
+  ['features', () => require('./features')],
 ];
 
 export async function main(argv: string[]): Promise<number> {

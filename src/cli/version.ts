@@ -5,13 +5,13 @@ import * as path from 'path';
 import { buildDirectory } from '../build-dir';
 import { SPEC_VERSION } from '../spec/versions';
 
-interface BuildInfo {
+export interface BuildInfo {
   version: string;
   commit: string;
   libseccomp: string;
 }
 
-function buildInfo(): BuildInfo {
+export function buildInfo(): BuildInfo {
   // Written by `make` (scripts/build-info.sh); absent in a tree built by hand.
   const file = path.join(buildDirectory(), 'build-info.json');
   try {

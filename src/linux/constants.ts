@@ -31,6 +31,7 @@ export const MS_BIND = 0x1000;
 export const MS_MOVE = 0x2000;
 export const MS_REC = 0x4000;
 export const MS_SILENT = 0x8000;
+export const MS_POSIXACL = 0x10000;
 export const MS_UNBINDABLE = 0x20000;
 export const MS_PRIVATE = 0x40000;
 export const MS_SLAVE = 0x80000;

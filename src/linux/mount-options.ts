@@ -45,6 +45,9 @@ const FLAG_OPTIONS: Readonly<Record<string, FlagOption>> = {
   noiversion: unflag(k.MS_I_VERSION),
   silent: flag(k.MS_SILENT),
   loud: unflag(k.MS_SILENT),
+  // runc's acl/noacl: MS_POSIXACL, which mount(2) passes on to the superblock.
+  acl: flag(k.MS_POSIXACL),
+  noacl: unflag(k.MS_POSIXACL),
   // mount(8): "defaults" = rw, suid, dev, exec, async. runc lists it with flag 0, which sends it
   // to the data string, where most filesystems reject it (tmpfs: EINVAL). husk applies it.
   defaults: unflag(k.MS_RDONLY | k.MS_NOSUID | k.MS_NODEV | k.MS_NOEXEC | k.MS_SYNCHRONOUS),

@@ -5,7 +5,7 @@ import { PathSegment } from './json-path';
 import { ProblemList, addNamespaceHint, isAbsolutePath, notAbsolute } from './rules-common';
 import { HookName, IdMapping, Mount, Spec } from './types';
 
-const HOOK_NAMES: readonly HookName[] = ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'];
+export const HOOK_NAMES: readonly HookName[] = ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'];
 
 export function checkTopLevel(spec: Spec, problems: ProblemList): void {
   checkRequiredSections(spec, problems);
