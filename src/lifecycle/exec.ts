@@ -30,8 +30,9 @@ import type { LaunchPlan } from '../linux/plan';
 import { checkTerminalRequest } from '../linux/terminal';
 import { compileSeccomp, containerProcessState, sendListenerToAgent } from '../linux/seccomp';
 import { logDebug, logWarn } from '../log';
+import { readRegularFile } from '../regular-file';
 import { mark } from '../timing';
-import { loadSpec, parseProcessJson } from '../spec/load';
+import { MAX_CONFIG_BYTES, loadSpec, parseProcessJson } from '../spec/load';
 import type { Process, Spec } from '../spec/types';
 import { containerStatus, isProcessAlive, readState, toSpecState, validateContainerId, withContainerLock } from '../state';
 import type { ContainerState } from '../state';
@@ -212,7 +213,8 @@ function loadContainerSpec(state: ContainerState): Spec {
 function readProcessFile(file: string): Process {
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    // A fifo or a device there would hang exec; see regular-file.ts.
+    text = readRegularFile(file, MAX_CONFIG_BYTES);
   } catch (err) {
     throw new HuskError(`--process ${file}: ${describeSystemError(err)}`);
   }

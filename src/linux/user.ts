@@ -1,9 +1,9 @@
 // process.user and linux.uidMappings/gidMappings → the ids the init switches to, and the text the
 // parent writes to /proc/<pid>/uid_map and gid_map of a new user namespace.
-import * as fs from 'fs';
 import type { IdMapping, Linux, User } from '../spec/types';
 import type { MountOp } from './plan';
 import { HuskError } from '../errors';
+import { readRegularFile } from '../regular-file';
 import { CLONE_NEWUSER, MS_BIND } from './constants';
 import { type NamespaceSetup, createsNamespace } from './namespaces';
 import { isSameOrBelow, resolveInRoot } from './paths';
@@ -121,6 +121,9 @@ export function planProcessUser(user: User, linux: Linux | undefined, namespaces
   return { uid: user.uid, gid: user.gid, additionalGids: [...(user.additionalGids ?? [])], umask };
 }
 
+/** A larger /etc/passwd is not read (HOME falls back to "/"). */
+const MAX_PASSWD_BYTES = 16 * 1024 * 1024;
+
 /**
  * HOME for the process when its env has none. runc sets HOME to the home directory of the
  * uid's entry in the container's /etc/passwd, or "/" when there is none (init_linux.go
@@ -132,7 +135,9 @@ export function homeDirectory(uid: number, rootfs: string, mounts: MountOp[]): s
   if (passwd === null) return '/';
   let text: string;
   try {
-    text = fs.readFileSync(passwd, 'utf8');
+    // The image controls this file: a fifo or a device there must not hang husk, nor a huge
+    // file stall it; such a passwd counts as unreadable (runc's lookup would hang on a fifo).
+    text = readRegularFile(passwd, MAX_PASSWD_BYTES);
   } catch {
     return '/';
   }

@@ -57,6 +57,8 @@ export function findSyntaxError(text: string): JsonSyntaxError | undefined {
   }
 }
 
+/** Deeper nesting is reported as such (no config comes near it). */
+const MAX_NESTING = 1000;
 const NUMBER_PATTERN = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 const WHITESPACE = new Set([' ', '\t', '\n', '\r']);
 const SIMPLE_ESCAPES = new Set(['"', '\\', '/', 'b', 'f', 'n', 'r', 't']);
@@ -64,6 +66,8 @@ const SIMPLE_ESCAPES = new Set(['"', '\\', '/', 'b', 'f', 'n', 'r', 't']);
 /** Recursive-descent recogniser; it only finds errors, JSON.parse builds the value. */
 class JsonScanner {
   private position = 0;
+  /** Arrays and objects open around the current position. */
+  private depth = 0;
 
   constructor(private readonly text: string) {}
 
@@ -76,8 +80,16 @@ class JsonScanner {
 
   private value(expected: string): void {
     const char = this.text[this.position];
-    if (char === '{') return this.object();
-    if (char === '[') return this.array();
+    if (char === '{' || char === '[') {
+      // The scanner recurses; past this depth it would overflow the stack (an internal error)
+      // before reaching the mistake, so it stops and says where the nesting got absurd.
+      if (this.depth >= MAX_NESTING) this.fail(`arrays and objects nested more than ${MAX_NESTING} deep`);
+      this.depth++;
+      if (char === '{') this.object();
+      else this.array();
+      this.depth--;
+      return;
+    }
     if (char === '"') return this.string();
     if (char === '-' || (char >= '0' && char <= '9')) return this.number();
     for (const literal of ['true', 'false', 'null']) {

@@ -4,6 +4,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { HuskError, describeSystemError } from '../errors';
+import { UnreadableFileError, readRegularFile } from '../regular-file';
 import { parseJsonDocument } from './json-parse';
 import { findConfigWarnings } from './rules';
 import { Process, Spec } from './types';
@@ -53,15 +54,23 @@ export function parseProcessJson(text: string, source: string): Process {
   return processDocument;
 }
 
+/**
+ * config.json and exec's process.json are read only if they are regular files of at most this
+ * size: a fifo or a device there would hang husk, a huge file stall it. (Kubernetes caps all of a
+ * pod's annotations at 256 KiB; the largest real configs are far below this.)
+ */
+export const MAX_CONFIG_BYTES = 32 * 1024 * 1024;
+
 function readConfigText(bundleDir: string, configPath: string): string {
   try {
-    return fs.readFileSync(configPath, 'utf8');
+    return readRegularFile(configPath, MAX_CONFIG_BYTES);
   } catch (err) {
     throw describeReadFailure(bundleDir, err as NodeJS.ErrnoException);
   }
 }
 
 function describeReadFailure(bundleDir: string, err: NodeJS.ErrnoException): HuskError {
+  if (err instanceof UnreadableFileError) return new HuskError(`bundle ${bundleDir}: ${CONFIG_FILE_NAME} ${err.message}`);
   if (err.code === 'ENOENT' || err.code === 'ENOTDIR') {
     const bundleState = statKind(bundleDir);
     if (bundleState === 'missing') return new HuskError(`bundle ${bundleDir}: no such directory`);
