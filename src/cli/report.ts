@@ -37,10 +37,22 @@ export function setupLogging(argv: string[]): void {
 }
 
 export function reportFailure(err: unknown): number {
-  const message = err instanceof HuskError ? err.message : internalErrorText(err);
+  const message = oneLine(err instanceof HuskError ? err.message : internalErrorText(err));
   process.stderr.write(`husk: ${message}\n`);
   if (hasLogFile()) logError(message);
   return err instanceof HuskError ? err.exitCode : 1;
+}
+
+/**
+ * The promise is one line: a value quoted from the input may hold a newline or other control
+ * characters ("process.env[1]: ' \t\n' is not of the form NAME=value"); they are escaped as
+ * in JSON strings.
+ */
+function oneLine(message: string): string {
+  return message.replace(/[\u0000-\u001f\u007f]/g, (c) => {
+    const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+    return named[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  });
 }
 
 function internalErrorText(err: unknown): string {
