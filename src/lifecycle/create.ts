@@ -66,6 +66,7 @@ export function createWaitingContainer(global: GlobalOptions, options: CreateOpt
   const spec = withSocketActivation(loadSpec(bundle), activation);
   checkTerminalRequest({ terminal: wantsTerminal(spec.process), consoleSocket: options.consoleSocket, detached: !options.foreground });
   options = { ...options, preserveFds: activation.listenFds + options.preserveFds };
+  checkContainerHookState(spec, options.id, bundle);
   mark('config');
   return withNewContainer(global.root, options.id, (dir) => {
     const execFifo = path.join(dir, EXEC_FIFO_FILE);
@@ -152,7 +153,8 @@ function launch(
         runHooks('prestart', spec.hooks?.prestart, specState);
         faultPoint('create:hooks');
         runHooks('createRuntime', spec.hooks?.createRuntime, specState);
-        return JSON.stringify(specState);
+        // Only createContainer hooks read it; the channel's messages are bounded (see below).
+        return spec.hooks?.createContainer?.length ? JSON.stringify(specState) : '';
       },
       // The seccomp agent (linux.seccomp.listenerPath) gets the same state as the hooks.
       specState: (pid) => toSpecState({ ...state, pid }, 'creating'),
@@ -162,6 +164,27 @@ function launch(
   } finally {
     if (cgroupFd >= 0) fs.closeSync(cgroupFd);
     if (connectedSocketFd >= 0) addon().close(connectedSocketFd);
+  }
+}
+
+/**
+ * createContainer and startContainer hooks, which the container side runs, get the state on stdin
+ * through the sync socket and the exec fifo, whose messages are bounded (a seqpacket message by
+ * the socket buffer, ~200 KiB here; the child's buffer by 1 MiB). The only unbounded part of the
+ * state is the annotations: with such hooks, refuse a state that would not fit, naming them
+ * (without such hooks the state is not sent, and annotations of any size work).
+ */
+export const MAX_CONTAINER_HOOK_STATE_BYTES = 128 * 1024;
+
+function checkContainerHookState(spec: Spec, id: string, bundle: string): void {
+  if (!spec.hooks?.createContainer?.length && !spec.hooks?.startContainer?.length) return;
+  const largest = { ociVersion: spec.ociVersion, id, status: 'creating', pid: 4194304, bundle, annotations: spec.annotations };
+  const bytes = Buffer.byteLength(JSON.stringify(largest));
+  if (bytes > MAX_CONTAINER_HOOK_STATE_BYTES) {
+    throw new HuskError(
+      `annotations: the state that createContainer and startContainer hooks read would be ${bytes} bytes; ` +
+        `husk passes them at most ${MAX_CONTAINER_HOOK_STATE_BYTES}`,
+    );
   }
 }
 

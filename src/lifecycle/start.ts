@@ -17,7 +17,9 @@ export async function startContainer(global: GlobalOptions, id: string): Promise
     if (status === 'stopped') throw new HuskError(`cannot start container '${id}': it has stopped`);
     if (status === 'paused') throw new HuskError(`cannot start container '${id}': it is paused`);
     mark('state');
-    releaseInit(state.execFifo, JSON.stringify(toSpecState(state, 'created')), id);
+    // Only startContainer hooks read the state (create checked it fits the fifo's reader).
+    const hookState = state.hooks.startContainer?.length ? JSON.stringify(toSpecState(state, 'created')) : '';
+    releaseInit(state.execFifo, hookState, id);
     mark('fifo-wait');
     // runtime-spec: poststart runs after the user process started, before start returns; a
     // failure is a warning only.
