@@ -94,5 +94,20 @@ export function planCapabilities(
     });
     plan[set] = mask.toString();
   }
+  checkEffectiveWithinPermitted(caps, BigInt(plan.permitted), lastCap);
   return plan;
+}
+
+/**
+ * capset(2) refuses an effective capability that is not permitted (EPERM, which is all the init
+ * could report, naming no field); runc fails the same way. Say which one, before any process.
+ */
+function checkEffectiveWithinPermitted(caps: Capabilities, permitted: bigint, lastCap: number): void {
+  (caps.effective ?? []).forEach((name, index) => {
+    const bit = CAPABILITY_NUMBERS[name.toUpperCase()];
+    if (bit > lastCap || (permitted & (1n << BigInt(bit))) !== 0n) return;
+    throw new HuskError(
+      `process.capabilities.effective[${index}]: ${name} is not in process.capabilities.permitted (the kernel allows only permitted capabilities to be effective)`,
+    );
+  });
 }
