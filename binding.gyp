@@ -19,14 +19,16 @@
         "addon/keyring.c",
         "addon/seccomp.c",
         "addon/attributes.c",
-        "addon/bpf.c"
+        "addon/bpf.c",
+        "addon/memory.c"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_CPP_EXCEPTIONS", "_GNU_SOURCE"],
       "cflags_c": ["-std=gnu11"],
       "cflags": ["-Wall", "-Wextra", "-Wno-unused-parameter", "-O2", "-fno-strict-aliasing"],
       "cflags_cc": ["-std=c++17", "-Wall", "-O2", "-fno-exceptions"],
-      "libraries": ["-lseccomp"]
+      "libraries": ["-lseccomp"],
+      "ldflags": ["-Wl,-z,now"]
     }
   ]
 }

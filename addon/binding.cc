@@ -7,6 +7,7 @@ extern "C" {
 #include "clone.h"
 #include "console.h"
 #include "exec.h"
+#include "memory.h"
 #include "plan.h"
 #include "seccomp.h"
 #include "sync.h"
@@ -54,13 +55,13 @@ Napi::Value ThrowErrno(Napi::Env env, const std::string &what, int err) {
 
 char *CopyString(const Napi::Value &value) {
   std::string text = value.IsString() ? value.As<Napi::String>().Utf8Value() : std::string();
-  return strdup(text.c_str());
+  return husk_plan_strdup(text.c_str());
 }
 
 char *CopyStringOrNull(const Napi::Value &value) {
   if (!value.IsString()) return nullptr;
   std::string text = value.As<Napi::String>().Utf8Value();
-  return text.empty() ? nullptr : strdup(text.c_str());
+  return text.empty() ? nullptr : husk_plan_strdup(text.c_str());
 }
 
 double NumberOf(const Napi::Object &obj, const char *key) {
@@ -79,14 +80,14 @@ Napi::Array ArrayOf(const Napi::Object &obj, const char *key) {
 }
 
 char **CopyStringArray(const Napi::Array &array) {
-  char **out = static_cast<char **>(calloc(array.Length() + 1, sizeof(char *)));
+  char **out = static_cast<char **>(husk_plan_alloc((array.Length() + 1) * sizeof(char *)));
   for (uint32_t i = 0; i < array.Length(); i++) out[i] = CopyString(array.Get(i));
   return out;
 }
 
 template <typename T>
 T *AllocArray(uint32_t n) {
-  return static_cast<T *>(calloc(n ? n : 1, sizeof(T)));
+  return static_cast<T *>(husk_plan_alloc((n ? n : 1) * sizeof(T)));
 }
 
 uint64_t ParseU64(const Napi::Value &value) {
@@ -206,7 +207,7 @@ void CopySecurity(const Napi::Object &js, husk_plan *plan) {
     Napi::Value program = s.Get("program");
     if (program.IsBuffer()) {
       Napi::Buffer<uint8_t> bytes = program.As<Napi::Buffer<uint8_t>>();
-      plan->seccomp_program = malloc(bytes.Length());
+      plan->seccomp_program = husk_plan_alloc(bytes.Length());
       memcpy(plan->seccomp_program, bytes.Data(), bytes.Length());
       plan->seccomp_program_length = bytes.Length() / 8;  // sizeof(struct sock_filter)
     }
@@ -257,8 +258,10 @@ void CopyTerminal(const Napi::Object &js, husk_plan *plan) {
   plan->ns_pidfd = -1;
 }
 
+// All of the plan is allocated with husk_plan_alloc (memory.h): the container side releases
+// husk's malloc heaps and keeps only the plan's own memory.
 husk_plan *CopyPlan(const Napi::Object &js) {
-  husk_plan *plan = static_cast<husk_plan *>(calloc(1, sizeof(husk_plan)));
+  husk_plan *plan = static_cast<husk_plan *>(husk_plan_memory_begin(sizeof(husk_plan)));
   plan->new_namespace_flags = (int)NumberOf(js, "newNamespaceFlags");
   plan->new_user_namespace = BoolOf(js, "newUserNamespace");
   Napi::Array joins = ArrayOf(js, "joins");
@@ -304,19 +307,13 @@ husk_plan *CopyPlan(const Napi::Object &js) {
   plan->exec_fifo_fd = -1;
   plan->result_fifo_fd = -1;
   plan->payload_capacity = kPayloadCapacity;
-  plan->payload = static_cast<char *>(calloc(1, kPayloadCapacity));
-  plan->exec_path = static_cast<char *>(calloc(1, PATH_MAX));
-  plan->scratch = static_cast<char *>(calloc(1, PATH_MAX * 2));
+  plan->payload = static_cast<char *>(husk_plan_alloc(kPayloadCapacity));
+  plan->exec_path = static_cast<char *>(husk_plan_alloc(PATH_MAX));
+  plan->scratch = static_cast<char *>(husk_plan_alloc(PATH_MAX * 2));
   return plan;
 }
 
-void FreePlan(husk_plan *plan) {
-  // The process is short-lived and the strings small; only the large buffers are worth freeing.
-  free(plan->payload);
-  free(plan->exec_path);
-  free(plan->scratch);
-  free(plan);
-}
+void FreePlan(husk_plan *plan) { husk_plan_memory_free(plan); }
 
 int OpenAbove(const char *path, int flags, int floor) {
   int fd = open(path, flags | O_CLOEXEC);
@@ -644,7 +641,7 @@ Napi::Value SendSeccompListener(const Napi::CallbackInfo &info) {
 // The ExecPlan (src/linux/exec-plan.ts): the process fields of a LaunchPlan, the terminal
 // fields, and the container to join (nsPidfd, nsFlags, cgroupFd).
 husk_plan *CopyExecPlan(const Napi::Object &js) {
-  husk_plan *plan = static_cast<husk_plan *>(calloc(1, sizeof(husk_plan)));
+  husk_plan *plan = static_cast<husk_plan *>(husk_plan_memory_begin(sizeof(husk_plan)));
   CopyProcess(js, plan);
   CopySecurity(js, plan);
   CopyTerminal(js, plan);
@@ -657,9 +654,9 @@ husk_plan *CopyExecPlan(const Napi::Object &js) {
   plan->exec_fifo_fd = -1;
   plan->result_fifo_fd = -1;
   plan->payload_capacity = 1;
-  plan->payload = static_cast<char *>(calloc(1, 1));
-  plan->exec_path = static_cast<char *>(calloc(1, PATH_MAX));
-  plan->scratch = static_cast<char *>(calloc(1, PATH_MAX * 2));
+  plan->payload = static_cast<char *>(husk_plan_alloc(1));
+  plan->exec_path = static_cast<char *>(husk_plan_alloc(PATH_MAX));
+  plan->scratch = static_cast<char *>(husk_plan_alloc(PATH_MAX * 2));
   return plan;
 }
 

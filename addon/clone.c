@@ -15,6 +15,7 @@
 #include "attributes.h"
 #include "console.h"
 #include "devices.h"
+#include "memory.h"
 #include "mounts.h"
 #include "namespaces.h"
 #include "process.h"
@@ -84,6 +85,9 @@ static void run_stage1(struct husk_plan *plan) {
    * binary: CVE-2019-5736) or /proc/<pid>/fd/N (the exec fifo; CVE-2016-9962). The init inherits
    * this; a non-dumpable task's /proc files need CAP_SYS_PTRACE in the host user namespace. */
   set_dumpable(plan, 0);
+  /* First, so that the init (cloned below) inherits as little as possible: husk's malloc heaps,
+   * which nothing here reads (memory.c). */
+  husk_release_parent_memory(plan);
   /* The parent moves us into the container's cgroups first (cgroup v1 has no CLONE_INTO_CGROUP),
    * so that everything below, and the init, is accounted there from its first instruction. */
   wait_for_go(plan, NULL, 0);
