@@ -9,8 +9,12 @@
 
 int husk_sync_send(int fd, int type, int value, int error, int detail) {
   struct husk_sync_msg msg = {type, value, error, detail};
+  /* write, not send: READY goes out after the seccomp filter is loaded (with no_new_privs), and
+   * a profile that works under runc (which writes to its sync pipe there) allows write but need
+   * not allow sendto. A write to a closed peer raises SIGPIPE, which ends this child just as the
+   * _exit after a failed send would. */
   for (;;) {
-    ssize_t n = send(fd, &msg, sizeof msg, MSG_NOSIGNAL);
+    ssize_t n = write(fd, &msg, sizeof msg);
     if (n == (ssize_t)sizeof msg) return 0;
     if (n < 0 && errno == EINTR) continue;
     return n < 0 ? husk_neg_errno() : -EPROTO;
