@@ -13,7 +13,7 @@ TS_SRC      := $(shell find src test conformance scripts -name '*.ts' 2>/dev/nul
 DEMO_BUNDLE := bundles/out/demo
 
 # build-info is phony on purpose.
-.PHONY: build-info all deps test test-unit test-integration demo install uninstall clean bench
+.PHONY: build-info all deps test test-unit test-integration test-clients demo install uninstall clean bench
 
 all: $(ADDON) $(VALIDATOR) $(TS_STAMP) $(BUNDLE) build-info
 
@@ -53,7 +53,7 @@ $(TS_STAMP): $(TS_SRC) node_modules/.stamp
 $(BUNDLE): $(TS_STAMP) $(shell find src -name '*.ts' 2>/dev/null) node_modules/.stamp
 	$(ESBUILD) src/cli/main.ts --bundle --platform=node --target=node20 --format=cjs --external:yargs --log-level=warning --outfile=$@
 
-test: deps all test-unit test-integration
+test: deps all test-unit test-integration test-clients
 
 test-unit: all
 	$(NODE) --test --test-reporter=spec build/ts/test/unit/
@@ -61,6 +61,12 @@ test-unit: all
 # Integration tests start real containers: root only, one file at a time (they share the host).
 test-integration: all
 	$(NODE) --test --test-concurrency=1 --test-reporter=spec build/ts/test/integration/
+
+# Real clients drive husk (test/clients): a private containerd through its runc v2 shim, and
+# Podman through conmon, each in a namespace of its own with its state in a temporary directory
+# (test/clients/sandbox.ts). Root only; scripts/install-deps.sh installs containerd and Podman.
+test-clients: all
+	$(NODE) --test --test-concurrency=1 --test-reporter=spec build/ts/test/clients/
 
 demo: deps all
 	sh scripts/demo.sh
