@@ -104,6 +104,7 @@ describe('security: escapes runc has had', suiteOptions(), () => {
       const firstId = ctx.newId();
       await onCopy.runOk(['create', '--bundle', first.dir, firstId]);
       const { pid } = await ctx.runtime.state(firstId);
+      // The premise: the waiting init runs the node copy (if it ever runs something else, point the attack there).
       if (nodeCopy) assert.equal(fs.readlinkSync(`/proc/${pid}/exe`), nodeCopy, 'the waiting init should be a copy of node');
 
       // Seen from the host: all the waiting init holds beyond stdio is its fifos in the state dir.
