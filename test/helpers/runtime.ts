@@ -15,6 +15,8 @@ export interface RunOptions {
   /** Open fds handed to the runtime as its fds 3, 4, ... (for --preserve-fds). */
   extraFds?: number[];
   cwd?: string;
+  /** Variables added to the runtime's environment (e.g. HUSK_FAULT). */
+  env?: Record<string, string>;
 }
 
 export interface RunResult {
@@ -88,6 +90,7 @@ export class Runtime {
       exit = await spawnAndWait(this.bin, fullArgs, [io.stdin, io.stdout, io.stderr, ...(options.extraFds ?? [])], {
         timeoutMs,
         cwd: options.cwd,
+        env: options.env,
       });
     } finally {
       io.close();
@@ -167,11 +170,11 @@ function spawnAndWait(
   bin: string,
   args: string[],
   stdio: (number | 'ignore')[],
-  { timeoutMs, cwd }: { timeoutMs: number; cwd?: string },
+  { timeoutMs, cwd, env }: { timeoutMs: number; cwd?: string; env?: Record<string, string> },
 ): Promise<{ status: number | null; signal: NodeJS.Signals | null; timedOut: boolean }> {
   return new Promise((resolve, reject) => {
     // Its own process group, so a timeout kills whatever the runtime spawned too.
-    const child = spawn(bin, args, { stdio, cwd, detached: true });
+    const child = spawn(bin, args, { stdio, cwd, detached: true, env: env ? { ...process.env, ...env } : undefined });
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
