@@ -228,6 +228,33 @@ describe('containerd drives husk through the runc v2 shim', { skip }, () => {
     assert.deepEqual(await huskList(), []);
   });
 
+  it('an init killed from the host, and an OOM kill: containerd sees both (exit 137, /tasks/oom)', TEST_TIMEOUT, async () => {
+    await ok(['run', '-d', ...runtimeFlags(), image.reference, 'shot', 'sleep', '1000']);
+    const pid = Number((await ok(['task', 'ls'])).stdout.split('\n').find((l) => l.startsWith('shot'))?.trim().split(/\s+/)[1]);
+    process.kill(pid, 'SIGKILL');
+    await waitFor('the task to stop', async () => ((await taskStatus('shot')) === 'STOPPED' ? true : undefined));
+    // husk's own view of a container whose init died behind its back.
+    const state = JSON.parse((await sandbox.run(runcBinary, ['--root', path.join(huskRoot, namespace), 'state', 'shot'])).stdout);
+    assert.deepEqual([state.status, state.pid], ['stopped', 0]);
+    assert.match((await ok(['task', 'delete', 'shot'])).stderr, /exit code 137/);
+    await ok(['container', 'rm', 'shot']);
+
+    // The shim watches the memory cgroup husk made (memory.oom_control) and publishes /tasks/oom.
+    const eventsLog = path.join(sandbox.dir, 'events.log');
+    const events = sandbox.spawnDaemon('ctr', ['--address', socket, '--namespace', namespace, 'events'], eventsLog);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const oom = await ctr(['run', '--rm', ...runtimeFlags(), '--memory-limit', String(32 << 20), image.reference, 'oom',
+        'sh', '-c', 'x=$(head -c 200000000 /dev/zero | tr "\\0" a); echo survived']);
+      assert.equal(oom.status, 137, describeResult(oom));
+      assert.doesNotMatch(oom.stdout, /survived/);
+      await waitFor('the /tasks/oom event', () => (fs.readFileSync(eventsLog, 'utf8').includes('/tasks/oom {"container_id":"oom"}') ? true : undefined));
+    } finally {
+      events.kill('SIGKILL');
+    }
+    await ctr(['container', 'rm', 'oom']);
+  });
+
   it('a container that fails to start: husk\'s --log JSON line is what ctr shows', TEST_TIMEOUT, async () => {
     const result = await ctr(['run', '--rm', ...runtimeFlags(), '--rootfs', rootfs, 'fails', '/no/such/program']);
     assert.notEqual(result.status, 0);
