@@ -131,6 +131,13 @@ describe('Podman drives husk through conmon', { skip }, () => {
     assert.equal(exec.stdout.split('\n')[0], 'in-exec');
     assert.match(exec.stdout.split('\n')[1], /^sh -c trap .* while true/);
 
+    // exec -it: conmon receives the exec's pty master on its console socket.
+    const execTty = await runCommand('python3', [
+      PTY_RUN, '--rows', '20', '--cols', '70', '--', ...sandbox.inside('podman', [...globalFlags, 'exec', '-it', 'web', 'sh', '-c', 'tty; stty size; exit 3']),
+    ], { env });
+    assert.equal(execTty.status, 3, describeResult(execTty));
+    assert.deepEqual(execTty.stdout.trim().split(/\r?\n/).slice(-2), ['/dev/pts/0', '20 70']);
+
     const top = await ok(['top', 'web', 'pid', 'args']);
     assert.match(top.stdout, /sh -c trap/);
 
@@ -161,6 +168,7 @@ describe('Podman drives husk through conmon', { skip }, () => {
     const verbs = calls.map((call) => call.split(' ')[0]);
     for (const verb of ['create', 'start', 'exec', 'pause', 'resume', 'update', 'kill', 'delete']) assert.ok(verbs.includes(verb), `${verb} in ${verbs}`);
     assert.ok(calls.some((call) => /^exec --pid-file \S+ --process \S+ --detach ID$/.test(call)), calls.join('\n'));
+    assert.ok(calls.some((call) => /^exec --pid-file \S+ --process \S+ --detach --tty --console-socket \S+ ID$/.test(call)), calls.join('\n'));
     assert.ok(calls.some((call) => /^update --resources=\S+ ID$/.test(call)), calls.join('\n'));
     assert.ok(calls.includes('kill ID 15'));
     assert.deepEqual(await huskList(), []);
