@@ -11,11 +11,12 @@ ESBUILD     := node_modules/.bin/esbuild
 ADDON_SRC   := $(wildcard addon/*.c addon/*.h addon/*.cc) binding.gyp
 TS_SRC      := $(shell find src test conformance scripts -name '*.ts' 2>/dev/null) tsconfig.json
 DEMO_BUNDLE := bundles/out/demo
+CHECKER     := build/checker
 
 # build-info is phony on purpose.
-.PHONY: build-info all deps test test-unit test-integration test-clients test-reliability demo install uninstall clean bench
+.PHONY: build-info all deps test test-unit test-integration test-clients test-reliability conformance demo install uninstall clean bench
 
-all: $(ADDON) $(VALIDATOR) $(TS_STAMP) $(BUNDLE) build-info
+all: $(ADDON) $(VALIDATOR) $(TS_STAMP) $(BUNDLE) $(CHECKER) build-info
 
 # What `husk --version` prints (commit changes without any source change, so always rewritten).
 build-info:
@@ -67,6 +68,16 @@ test-integration: all
 # (test/clients/sandbox.ts). Root only; scripts/install-deps.sh installs containerd and Podman.
 test-clients: all
 	$(NODE) --test --test-concurrency=1 --test-reporter=spec build/ts/test/clients/
+
+# The conformance suite (conformance/README.md): runtime-spec clauses against husk and runc side by
+# side; writes conformance/REPORT.md. Options: make conformance CONFORMANCE_ARGS="--only seccomp".
+conformance: all
+	$(NODE) build/ts/conformance/run.js --report conformance/REPORT.md $(CONFORMANCE_ARGS)
+
+# The in-container checker of the conformance suite: static, so it runs in any rootfs.
+$(CHECKER): conformance/checker/checker.c
+	@mkdir -p build
+	gcc -static -O2 -Wall -Wextra -o $@ $<
 
 # Concurrency, crashes (HUSK_FAULT), soak, fuzzing and stale state: root only, CI sizes by default
 # (under 2 minutes here, so part of `make test`). The issue's full figures: HUSK_RELIABILITY_LONG=1
