@@ -7,12 +7,12 @@
 // to the hook's stdin; timeout is in seconds and must be > 0.
 //
 // runtime.md "Lifecycle", on failures:
-//   prestart, createRuntime, createContainer, startContainer: "the runtime MUST generate an error,
-//     stop the container, and continue the lifecycle at step 12" → runHooks throws on the first
-//     failing hook (the remaining ones do not run); the caller stops and cleans up.
-//   poststart, poststop: "the runtime MUST log a warning, but the remaining hooks and lifecycle
-//     continue as if the hook had succeeded" → runHooks logs a warning and goes on.
-// (runc fails `start` when a poststart hook fails; the spec says otherwise, and we follow the spec.)
+//   prestart, createRuntime, createContainer, startContainer and (since v1.3, runtime-spec#1262)
+//     poststart: "the runtime MUST generate an error, stop the container, and continue the
+//     lifecycle at step 12" → runHooks throws on the first failing hook (the remaining ones do
+//     not run); the caller stops and cleans up. runc fails `start` there too.
+//   poststop: "the runtime MUST log a warning, but the remaining hooks and lifecycle continue as
+//     if the hook had succeeded" → runHooks logs a warning and goes on.
 //
 // Where the spec is silent we follow runc or say why not:
 //   * env: exactly the hook's env, nothing of husk's (runc passes its own environment when a hook
@@ -33,18 +33,18 @@ import type { Hook, HookName, SpecState } from '../spec/types';
 const MAX_HOOK_OUTPUT_BYTES = 4 * 1024 * 1024;
 
 export interface HookRunOptions {
-  /** Where warnings about failed poststart/poststop hooks go; defaults to the log's warning level. */
+  /** Where warnings about failed poststop hooks go; defaults to the log's warning level. */
   warn?: (message: string) => void;
 }
 
 /** Whether a failure of this kind of hook is an error (true) or only a warning (false). */
 export function hookFailureIsFatal(kind: HookName): boolean {
-  return kind !== 'poststart' && kind !== 'poststop';
+  return kind !== 'poststop';
 }
 
 /**
  * Run the hooks of one kind in order, each with `state` on stdin. For fatal kinds, throws the
- * first failure as a HuskError; for poststart/poststop, warns about each failure and continues.
+ * first failure as a HuskError; for poststop, warns about each failure and continues.
  */
 export function runHooks(kind: HookName, hooks: Hook[] | undefined, state: SpecState, options: HookRunOptions = {}): void {
   const warn = options.warn ?? logWarn;

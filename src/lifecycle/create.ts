@@ -25,6 +25,7 @@ import {
   currentBootId,
   STATE_FORMAT_VERSION,
   nowRfc3339Nano,
+  pidInOwnNamespace,
   readProcessStartTime,
   toSpecState,
   validateContainerId,
@@ -154,7 +155,9 @@ function launch(
         faultPoint('create:hooks');
         runHooks('createRuntime', spec.hooks?.createRuntime, specState);
         // Only createContainer hooks read it; the channel's messages are bounded (see below).
-        return spec.hooks?.createContainer?.length ? JSON.stringify(specState) : '';
+        // They run in the container namespace, so their state has the pid the container sees.
+        const inContainer = { ...specState, pid: pidInOwnNamespace(pid) ?? pid };
+        return spec.hooks?.createContainer?.length ? JSON.stringify(inContainer) : '';
       },
       // The seccomp agent (linux.seccomp.listenerPath) gets the same state as the hooks.
       specState: (pid) => toSpecState({ ...state, pid }, 'creating'),

@@ -1,5 +1,6 @@
 // `husk start`: release the init that waits on the exec fifo, and return once the user's
-// program has been executed (the init closes the fifo at execve), then run poststart hooks.
+// program has been executed (the init closes the fifo at execve), then run poststart hooks (a
+// failing one stops the container and fails start).
 import * as fs from 'fs';
 import * as path from 'path';
 import { addon } from '../addon';
@@ -7,7 +8,12 @@ import type { GlobalOptions } from '../cli/context';
 import { HuskError, describeSystemError } from '../errors';
 import { runHooks } from '../hooks';
 import { mark } from '../timing';
-import { containerStatus, readState, toSpecState, withContainerLock } from '../state';
+import { openCgroup } from '../cgroups';
+import { containerStatus, isProcessAlive, pidInOwnNamespace, readState, toSpecState, withContainerLock } from '../state';
+import type { ContainerState } from '../state';
+import { signalInit } from './kill';
+
+const SIGKILL = 9;
 
 export async function startContainer(global: GlobalOptions, id: string): Promise<void> {
   withContainerLock(global.root, id, () => {
@@ -17,14 +23,34 @@ export async function startContainer(global: GlobalOptions, id: string): Promise
     if (status === 'stopped') throw new HuskError(`cannot start container '${id}': it has stopped`);
     if (status === 'paused') throw new HuskError(`cannot start container '${id}': it is paused`);
     mark('state');
-    // Only startContainer hooks read the state (create checked it fits the fifo's reader).
-    const hookState = state.hooks.startContainer?.length ? JSON.stringify(toSpecState(state, 'created')) : '';
+    // Only startContainer hooks read the state (create checked it fits the fifo's reader). They
+    // run in the container namespace, so the pid is the one the container sees (runtime.md "State").
+    const specState = toSpecState(state, 'created');
+    const hookState = state.hooks.startContainer?.length ? JSON.stringify({ ...specState, pid: pidInOwnNamespace(state.pid) ?? specState.pid }) : '';
     releaseInit(state.execFifo, hookState, id);
     mark('fifo-wait');
-    // runtime-spec: poststart runs after the user process started, before start returns; a
-    // failure is a warning only.
-    runHooks('poststart', state.hooks.poststart, toSpecState(state, 'running'));
+    // runtime-spec: poststart runs after the user process started, before start returns. Since
+    // v1.3 (runtime.md "Lifecycle" step 9, runtime-spec#1262) a failing poststart hook is an
+    // error that stops the container, as runc has always done; earlier versions said "warn".
+    try {
+      runHooks('poststart', state.hooks.poststart, toSpecState(state, 'running'));
+    } catch (err) {
+      stopContainer(state);
+      throw err;
+    }
   });
+}
+
+/** Kill every process of the container and wait (briefly) for the init to be gone. */
+function stopContainer(state: ContainerState): void {
+  signalInit(state, SIGKILL);
+  if (state.cgroup) {
+    const cgroup = openCgroup(state.cgroup);
+    if (cgroup.exists()) cgroup.killAll(SIGKILL);
+  }
+  const deadline = Date.now() + 5000;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  while (isProcessAlive(state.pid, state.pidStartTime || undefined) && Date.now() < deadline) Atomics.wait(pause, 0, 0, 2);
 }
 
 /** Where the init reports a failure after start (a sibling of the exec fifo). */

@@ -1,7 +1,7 @@
 // The container state directory: ids, state.json, locks, process identity and status.
 export { MAX_CONTAINER_ID_LENGTH, isValidContainerId, validateContainerId } from './id';
 export type { ProcessStat, ProcOptions } from './proc';
-export { currentBootId, isProcessAlive, parseProcessStat, readProcessStartTime, readProcessStat } from './proc';
+export { currentBootId, isProcessAlive, parseProcessStat, pidInOwnNamespace, readProcessStartTime, readProcessStat } from './proc';
 export type { LockOptions, Locker } from './lock';
 export { CONTAINER_LOCK_FILE, ROOT_LOCK_FILE, flockLocker, sweepRemnants, withContainerLock, withNewContainer, withRootLock } from './lock';
 export type { ContainerState } from './store';

@@ -50,6 +50,24 @@ export function readProcessStat(pid: number, options: ProcOptions = {}): Process
   return parseProcessStat(text);
 }
 
+/**
+ * The pid of a process as its own (innermost) pid namespace sees it: the last NSpid entry of
+ * /proc/<pid>/status, so 1 for the init of a container with a pid namespace of its own. The
+ * runtime-spec (runtime.md "State") gives hooks that run in the container namespace
+ * (createContainer, startContainer) the pid as the container sees it; runc does the same.
+ */
+export function pidInOwnNamespace(pid: number, options: ProcOptions = {}): number | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(`${options.procRoot ?? '/proc'}/${pid}/status`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const line = /^NSpid:\s*(.*)$/m.exec(text)?.[1].trim();
+  const last = line ? Number(line.split(/\s+/).pop()) : NaN;
+  return Number.isInteger(last) && last > 0 ? last : undefined;
+}
+
 /** Start time (field 22) of a live process, or undefined if it does not exist. */
 export function readProcessStartTime(pid: number, options: ProcOptions = {}): number | undefined {
   return readProcessStat(pid, options)?.startTime;
