@@ -1,6 +1,7 @@
 // process.capabilities → bitmasks for capset(2). Names are the kernel's (capability.h); a name
-// this table lacks is an error naming it, a name newer than the running kernel is skipped with a
-// warning (runc does the same, so a config written for a newer kernel still runs).
+// this table lacks, or one newer than the running kernel, is skipped with a warning (the
+// runtime-spec asks for a warning; runc does the same, so a config written for a newer kernel
+// still runs).
 import * as fs from 'fs';
 import { HuskError } from '../errors';
 import type { Capabilities } from '../spec/types';
@@ -83,8 +84,12 @@ export function planCapabilities(
     (caps[set] ?? []).forEach((name, index) => {
       const where = `process.capabilities.${set}[${index}]`;
       const bit = CAPABILITY_NUMBERS[name.toUpperCase()];
+      // config.md "Linux Process": a value that cannot be mapped to a kernel interface MUST be
+      // logged as a warning, and a warning does not change the flow (runtime.md "Warnings"); runc
+      // warns and goes on too. The warning still points at a likely typo.
       if (bit === undefined) {
-        throw new HuskError(`${where}: '${name}' is not a capability${didYouMean(name.toUpperCase(), Object.keys(CAPABILITY_NUMBERS))}`);
+        warn(`${where}: '${name}' is not a capability${didYouMean(name.toUpperCase(), Object.keys(CAPABILITY_NUMBERS))}; skipped`);
+        return;
       }
       if (bit > lastCap) {
         warn(`${where}: ${name} is not known to this kernel; skipped`);
@@ -105,7 +110,7 @@ export function planCapabilities(
 function checkEffectiveWithinPermitted(caps: Capabilities, permitted: bigint, lastCap: number): void {
   (caps.effective ?? []).forEach((name, index) => {
     const bit = CAPABILITY_NUMBERS[name.toUpperCase()];
-    if (bit > lastCap || (permitted & (1n << BigInt(bit))) !== 0n) return;
+    if (bit === undefined || bit > lastCap || (permitted & (1n << BigInt(bit))) !== 0n) return;
     throw new HuskError(
       `process.capabilities.effective[${index}]: ${name} is not in process.capabilities.permitted (the kernel allows only permitted capabilities to be effective)`,
     );
