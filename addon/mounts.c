@@ -18,9 +18,12 @@
 #define FAIL(plan, step, err, detail) husk_child_fail((plan)->sync_fd, (step), (err), (detail))
 
 /* pivot_root refuses a new root whose parent mount is shared, and a bind of the rootfs under a
- * shared mount would propagate to the host. So with shared root propagation the mount holding
- * the rootfs is made private first, as runc does. Its mount point is found by walking up from
- * the rootfs: MS_PRIVATE on a directory that is not a mount point fails with EINVAL. */
+ * shared mount would propagate to the host. So the mount holding the rootfs is made private
+ * first, whatever the root propagation, as runc does (prepareRoot: rootfsParentMountPrivate):
+ * a non-recursive rootfsPropagation (private, slave, unbindable) leaves the mounts below "/"
+ * shared, and a bundle on a shared host mount (every bundle on a systemd host) would fail
+ * pivot_root with EINVAL. Its mount point is found by walking up from the rootfs: MS_PRIVATE on
+ * a directory that is not a mount point fails with EINVAL. */
 static int make_rootfs_parent_mount_private(struct husk_plan *plan) {
   char *path = plan->scratch;
   int rc = husk_copy(path, PATH_MAX, plan->rootfs);
@@ -42,10 +45,8 @@ int husk_prepare_rootfs(struct husk_plan *plan) {
   unsigned long propagation = unbindable ? (MS_PRIVATE | (plan->rootfs_propagation & MS_REC)) : plan->rootfs_propagation;
   if (mount(NULL, "/", NULL, propagation, NULL) < 0)
     FAIL(plan, STEP_ROOT_PROPAGATION, errno, -1);
-  if (plan->rootfs_propagation & MS_SHARED) {
-    int rc = make_rootfs_parent_mount_private(plan);
-    if (rc < 0) FAIL(plan, STEP_ROOT_PROPAGATION, rc, 1);
-  }
+  int rc = make_rootfs_parent_mount_private(plan);
+  if (rc < 0) FAIL(plan, STEP_ROOT_PROPAGATION, rc, 1);
   /* pivot_root needs the new root to be a mount point. */
   if (mount(plan->rootfs, plan->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
     FAIL(plan, STEP_ROOTFS_BIND, errno, -1);
