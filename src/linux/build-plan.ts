@@ -65,6 +65,7 @@ export function buildLaunch(spec: Spec, options: BuildPlanOptions): Launch {
   if (!process) throw new HuskError('process: required (the program the container runs)');
   if (!process.user) throw new HuskError('process.user: required (uid and gid to run the process as)');
   checkPreserveFds(options.preserveFds);
+  checkUnimplemented(spec);
   const args = planArgs(process);
   const cwd = planCwd(process.cwd);
 
@@ -184,6 +185,21 @@ function checkNothingToMount(spec: Spec, why: string): void {
   if (spec.linux?.readonlyPaths?.length) throw new HuskError(`linux.readonlyPaths: ${why}`);
   if (spec.root?.readonly) throw new HuskError(`root.readonly: ${why}`);
   if (spec.linux?.rootfsPropagation) throw new HuskError(`linux.rootfsPropagation: ${why}`);
+}
+
+/**
+ * Fields husk validates but does not carry out yet. config.md "Valid values": runtimes MUST
+ * generate an error for unsupported values rather than ignore them; config-linux.md "IntelRdt"
+ * even asks for one when there is no resctrl. `husk features` reports the same (intelRdt and
+ * netDevices disabled, no memoryPolicy).
+ */
+function checkUnimplemented(spec: Spec): void {
+  const linux = spec.linux;
+  if (linux?.intelRdt) throw new HuskError('linux.intelRdt: Intel RDT (resctrl) is not supported by husk; remove the field');
+  if (linux?.netDevices && Object.keys(linux.netDevices).length > 0) {
+    throw new HuskError('linux.netDevices: moving network devices into the container is not supported by husk yet; remove the field');
+  }
+  if (linux?.memoryPolicy) throw new HuskError('linux.memoryPolicy: NUMA memory policies are not supported by husk yet; remove the field');
 }
 
 function checkPreserveFds(preserveFds: number): void {
