@@ -3,6 +3,8 @@
 // The rules, from the issue: husk passes every clause runc passes (or the clause is a listed,
 // explained gap), and every clause where the two differ or that neither passes is explained
 // (explanations.ts), unless both skipped it for the same host reason.
+import * as path from 'node:path';
+import { REPO_ROOT } from '../../test/helpers/paths';
 import { Clause, Verdict } from './clause';
 import { ClauseOutcome, SuiteResult } from './runner';
 
@@ -101,7 +103,10 @@ export function renderReport(result: SuiteResult, judgement: Judgement, explanat
   lines.push('');
   lines.push('## Environment');
   lines.push('');
-  for (const rt of result.runtimes) lines.push(`* ${rt.name}: \`${rt.bin}\` — ${meta.versions[rt.name] ?? 'version unknown'}`);
+  for (const rt of result.runtimes) {
+    const shown = rt.bin.startsWith(`${REPO_ROOT}/`) ? `${path.relative(REPO_ROOT, rt.bin)} (this tree)` : rt.bin;
+    lines.push(`* ${rt.name}: \`${shown}\` — ${meta.versions[rt.name] ?? 'version unknown'}`);
+  }
   lines.push(`* host: kernel ${result.host.kernelRelease}, cgroups ${result.host.cgroupMode}, AppArmor ${result.host.appArmor ? 'on' : 'off'}, SELinux ${result.host.selinux ? 'on' : 'off'}, resctrl ${result.host.resctrl ? 'mounted' : 'not mounted'}`);
   lines.push(`* ${result.outcomes.length} clauses; wall time ${result.wallSeconds.toFixed(1)} s (scenario time: ${names.map((name) => `${name} ${(result.scenarioSeconds[name] ?? 0).toFixed(1)} s`).join(', ')}, run in parallel)`);
   lines.push('');

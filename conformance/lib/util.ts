@@ -56,7 +56,7 @@ export function cgroupDirsOf(pid: number, hostInfo: HostInfo): string[] {
 }
 
 /** Waits until `file` contains a line equal to `line`. */
-export async function waitForLine(file: string, line: string, timeoutMs = 5000): Promise<void> {
+export async function waitForLine(file: string, line: string, timeoutMs = 10_000): Promise<void> {
   await waitFor(`"${line}" in ${file}`, () => (readText(file) ?? '').split('\n').includes(line), { timeoutMs });
 }
 
@@ -65,7 +65,7 @@ export async function waitForFile(file: string, timeoutMs = 5000): Promise<void>
 }
 
 /** Polls `state` until the status is `status`; the last state seen (or undefined). */
-export async function waitForStatus(ctx: ScenarioContext, id: string, status: string, timeoutMs = 5000): Promise<Record<string, unknown> | undefined> {
+export async function waitForStatus(ctx: ScenarioContext, id: string, status: string, timeoutMs = 10_000): Promise<Record<string, unknown> | undefined> {
   const deadline = Date.now() + timeoutMs;
   let last: Record<string, unknown> | undefined;
   while (Date.now() < deadline) {
