@@ -1,18 +1,22 @@
 // HUSK_TIMING=1: husk prints how long each phase of the command took, on stderr, as one line
 //
-//   husk-timing {"command":"create","node":21.3,"load":4.1,"config":2.2,...,"total":48.0}
+//   husk-timing {"command":"create","node":21.3,"load":4.1,"config":2.2,...,"total":48.0,
+//                "cpu":{"node":30.1,"load":4.0,...}}
 //
 // (milliseconds). "node" is Node's own start-up before husk's first line runs (measured from the
 // process start, performance.timeOrigin); every other figure is the time since the previous mark;
-// "exit" is what is left between the last mark and process exit. `make bench` reads these lines.
+// "exit" is what is left between the last mark and process exit. "cpu" has the same phases in
+// CPU time (user + system, all of the process's threads), which a busy machine inflates far less
+// than wall-clock time. `make bench` reads these lines.
 // With the variable unset every call is one boolean test: no module is loaded, nothing recorded.
 
 const enabled = process.env.HUSK_TIMING === '1';
 
 interface TimingState {
   command: string;
-  marks: Array<[string, number]>;
+  marks: Array<[string, number, number]>;
   last: number;
+  lastCpu: number;
 }
 
 let state: TimingState | undefined;
@@ -22,22 +26,37 @@ function now(): number {
   return performance.now();
 }
 
+function cpuNow(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
 /** Start recording (idempotent). bin/husk calls it first, so "node" is Node's start-up alone. */
-export function startTiming(entryTime?: number): void {
+export function startTiming(entryTime?: number, entryCpu?: number): void {
   if (!enabled || state) return;
   const t = entryTime ?? now();
-  state = { command: '', marks: [['node', t]], last: t };
+  const cpu = entryCpu ?? cpuNow();
+  state = { command: '', marks: [['node', t, cpu]], last: t, lastCpu: cpu };
   process.on('exit', () => {
     if (!state) return;
     mark('exit');
     const fields: Record<string, unknown> = { command: state.command };
+    const cpuFields: Record<string, number> = {};
     let total = 0;
-    for (const [name, ms] of state.marks) {
+    let totalCpu = 0;
+    for (const [name, ms, cpuMs] of state.marks) {
       // A phase that happens twice (e.g. `run` = create + start) adds up.
       fields[name] = round(((fields[name] as number | undefined) ?? 0) + ms);
+      cpuFields[name] = round((cpuFields[name] ?? 0) + cpuMs);
       total += ms;
+      totalCpu += cpuMs;
     }
     fields.total = round(total);
+    cpuFields.total = round(totalCpu);
+    fields.cpu = cpuFields;
+    // bin/husk: whether V8 took build/husk.js.cache ("used"), refused it ("rejected") or had none.
+    const codeCache = (globalThis as { huskCodeCache?: string }).huskCodeCache;
+    if (codeCache) fields.codeCache = codeCache;
     // fd 2 directly: process.stderr would load stream code into the figure it reports.
     require('fs').writeSync(2, `husk-timing ${JSON.stringify(fields)}\n`);
   });
@@ -52,8 +71,10 @@ export function timingCommand(command: string): void {
 export function mark(name: string): void {
   if (!state) return;
   const t = now();
-  state.marks.push([name, t - state.last]);
+  const cpu = cpuNow();
+  state.marks.push([name, t - state.last, cpu - state.lastCpu]);
   state.last = t;
+  state.lastCpu = cpu;
 }
 
 /** Whether HUSK_TIMING=1 (to skip work done only for timing). */

@@ -133,7 +133,8 @@ function unknownFlag(argv: string[], cli: Argv): string | undefined {
   return undefined;
 }
 
-startTiming((globalThis as { huskEntryTime?: number }).huskEntryTime);
+const entry = globalThis as { huskEntryTime?: number; huskEntryCpu?: number };
+startTiming(entry.huskEntryTime, entry.huskEntryCpu);
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -26,6 +26,9 @@ export function closestName(word: string, candidates: Iterable<string>): string 
   let best: string | null = null;
   let bestDistance = allowed + 1;
   for (const candidate of candidates) {
+    // The distance is at least the difference in length: most candidates need no computing
+    // (every data option of every mount goes through here on each create).
+    if (Math.abs(candidate.length - word.length) >= bestDistance) continue;
     const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
     if (distance < bestDistance) {
       best = candidate;

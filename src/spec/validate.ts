@@ -5,6 +5,7 @@
 // semantic rules in rules-*.ts. The compiled validator is ~165 KB of JavaScript, so it is
 // required on first use, not when this module is imported.
 
+import * as fs from 'fs';
 import * as path from 'path';
 import { buildDirectory } from '../build-dir';
 import { HuskError, describeSystemError } from '../errors';
@@ -53,8 +54,7 @@ function loadGeneratedValidator<T>(fileName: string): T {
   if (cached !== undefined) return cached as T;
   let loaded: T;
   try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    loaded = require(file) as T;
+    loaded = requireValidator(file) as T;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'MODULE_NOT_FOUND' && String((err as Error).message).includes(file)) {
@@ -64,6 +64,29 @@ function loadGeneratedValidator<T>(fileName: string): T {
   }
   loadedValidators.set(file, loaded);
   return loaded;
+}
+
+/**
+ * require(file), with the V8 code cache `make` writes next to it (scripts/bundle.js) when there
+ * is one: the validator is ~165 KB of JavaScript that every create would otherwise compile.
+ * V8 ignores a cache that does not match (another Node version) and compiles the source.
+ */
+function requireValidator(file: string): unknown {
+  let cachedData: Buffer;
+  let source: string;
+  try {
+    cachedData = fs.readFileSync(`${file}.cache`);
+    source = fs.readFileSync(file, 'utf8');
+  } catch {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    return require(file); // no cache (or no file: require says so)
+  }
+  const { Module } = require('module') as typeof import('module');
+  const vm = require('vm') as typeof import('vm');
+  const script = new vm.Script(Module.wrap(source), { filename: file, cachedData });
+  const module = { exports: {} as unknown };
+  script.runInThisContext()(module.exports, Module.createRequire(file), module, file, path.dirname(file));
+  return module.exports;
 }
 
 function runGeneratedValidator(validate: GeneratedValidator, document: unknown): SpecProblem[] {
