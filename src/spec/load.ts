@@ -6,6 +6,7 @@ import * as path from 'path';
 import { HuskError, describeSystemError } from '../errors';
 import { UnreadableFileError, readRegularFile } from '../regular-file';
 import { parseJsonDocument } from './json-parse';
+import { type PathSegment, formatPath } from './json-path';
 import { findConfigWarnings } from './rules';
 import { Process, Spec } from './types';
 import { validateProcess, validateSpec } from './validate';
@@ -31,6 +32,7 @@ export function loadSpec(bundleDir: string, options: LoadSpecOptions = {}): Spec
   const configPath = path.join(bundleDir, CONFIG_FILE_NAME);
   const text = readConfigText(bundleDir, configPath);
   const spec = parseJsonDocument(text, configPath);
+  refuseNulCharacters(spec, '');
   validateSpec(spec);
   for (const warning of findConfigWarnings(spec)) options.onWarning?.(warning);
   return withAbsoluteMountDestinations(spec);
@@ -39,6 +41,7 @@ export function loadSpec(bundleDir: string, options: LoadSpecOptions = {}): Spec
 /** Parse and validate a config held in a string (`source` names it in messages). */
 export function parseSpecJson(text: string, source: string): Spec {
   const spec = parseJsonDocument(text, source);
+  refuseNulCharacters(spec, '');
   validateSpec(spec);
   return spec;
 }
@@ -50,8 +53,46 @@ export function parseSpecJson(text: string, source: string): Spec {
  */
 export function parseProcessJson(text: string, source: string): Process {
   const processDocument = parseJsonDocument(text, source);
+  refuseNulCharacters(processDocument, 'process');
   validateProcess(processDocument);
   return processDocument;
+}
+
+/**
+ * Strings of the config end up as C strings (paths, argv, env, names): a NUL character would cut
+ * them short, or reach Node's fs as an internal error ("must be a string ... without null
+ * bytes"). Refuse it first, naming the field. Annotations are only passed along as JSON, so they
+ * may hold anything (as with runc).
+ */
+function refuseNulCharacters(document: unknown, root: string): void {
+  // An explicit stack with parent links: JSON.parse accepts nesting millions deep, and neither
+  // recursion nor a path copied per level would survive that.
+  interface Step {
+    value: unknown;
+    parent?: Step;
+    segment?: PathSegment;
+  }
+  const pathOf = (step: Step): string => {
+    const segments: PathSegment[] = [];
+    for (let at: Step | undefined = step; at?.parent; at = at.parent) segments.push(at.segment!);
+    return formatPath(segments.reverse(), root) || 'the document';
+  };
+  const pending: Step[] = [{ value: document }];
+  while (pending.length > 0) {
+    const step = pending.pop()!;
+    const { value } = step;
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) throw new HuskError(`${pathOf(step)}: contains a NUL character`);
+    } else if (Array.isArray(value)) {
+      for (let index = value.length - 1; index >= 0; index--) pending.push({ value: value[index], parent: step, segment: index });
+    } else if (value !== null && typeof value === 'object') {
+      for (const [key, item] of Object.entries(value).reverse()) {
+        if (!step.parent && key === 'annotations' && root === '') continue;
+        if (key.includes('\u0000')) throw new HuskError(`${pathOf(step)}: a key contains a NUL character`);
+        pending.push({ value: item, parent: step, segment: key });
+      }
+    }
+  }
 }
 
 /**

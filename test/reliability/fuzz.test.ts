@@ -277,6 +277,10 @@ describe('reliability: fuzzing', { ...suiteOptions(), timeout: 4 * 60 * 60_000 }
       },
       mentions: /annotations/,
     },
+    {
+      name: 'an unknown field nested a million arrays deep (valid JSON)',
+      prepare: (b) => fs.writeFileSync(b.configPath, `${JSON.stringify(b.config).slice(0, -1)}, "x-deep": ${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}}`),
+    },
     { name: 'config.json is 64 MiB of whitespace', prepare: (b) => fs.writeFileSync(b.configPath, ' '.repeat(BIG) + JSON.stringify(b.config)), mentions: /config\.json/ },
     { name: 'the bundle is a file', prepare: (b) => { fs.rmSync(b.dir, { recursive: true }); fs.writeFileSync(b.dir, ''); }, mentions: /bundle/ },
     { name: 'root.path is a file', prepare: (b) => { b.config.root.path = 'config.json'; b.save(); }, mentions: /root/ },

@@ -58,3 +58,13 @@ test('JSON nested absurdly deep is a syntax error with a position, not a stack o
   // Moderately deep and broken still gets the precise error.
   assert.throws(() => parseJsonDocument(`${'['.repeat(50)}1,,${']'.repeat(50)}`, 'x.json'), /x\.json:1:53: invalid JSON/);
 });
+
+test('a NUL character anywhere but in annotations is an error naming the field', () => {
+  const config = { ociVersion: '1.0.2', root: { path: 'rootfs' }, process: { cwd: '/', args: ['sh'], user: { uid: 0, gid: 0 } }, linux: { cgroupsPath: '/a\u0000b' }, annotations: { 'x\u0000': 'y\u0000' } };
+  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
+  assert.throws(() => loadSpec(dir), (e: unknown) => e instanceof HuskError && e.message === 'linux.cgroupsPath: contains a NUL character');
+  config.linux.cgroupsPath = '/ok';
+  config.process.args = ['sh', '-c\u0000'];
+  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
+  assert.throws(() => loadSpec(dir), { message: 'process.args[1]: contains a NUL character' });
+});
