@@ -82,7 +82,11 @@ export function createWaitingContainer(global: GlobalOptions, options: CreateOpt
     cgroup.create();
     let initPid = 0;
     try {
-      cgroup.applyResources(spec.linux?.resources);
+      // All but pids.max, which waits for the init (initExists below): stage 1 and the init are
+      // both in the cgroup for a moment, so a limit of 1 (`podman run --pids-limit 1`) would fail
+      // the clone. runc, too, sets the limits once its init exists.
+      const { pids: _pids, ...early } = spec.linux?.resources ?? {};
+      cgroup.applyResources(spec.linux?.resources ? early : undefined);
       applyDeviceRules(cgroup, spec);
       state.cgroup = cgroup.toRecord();
       mark('cgroup');
@@ -141,6 +145,8 @@ function launch(
         writeIdMapFiles(pid, idMaps.uidMap, idMaps.gidMap, false);
       },
       initExists: (pid) => {
+        const pids = spec.linux?.resources?.pids;
+        if (pids) cgroup.applyResources({ pids }); // stage 1 has exited: the init is alone in it
         state.pid = pid;
         // Recorded at once, so that if husk dies from here on, the init is found by its pid too.
         state.pidStartTime = readProcessStartTime(pid) ?? 0;
