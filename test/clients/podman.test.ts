@@ -288,4 +288,17 @@ describe('Podman drives husk through conmon', { skip }, () => {
     assert.match(failed.stderr, /container init failed finding the program to run '\/no\/such\/program'.*ENOENT/);
     await waitFor('the failed container to be removed', async () => ((await huskList()).length === 0 ? true : undefined));
   });
+
+  it('tight limits: --pids-limit 1 and --memory 2m (runc 1.1 fails below ~3m)', TEST_TIMEOUT, async () => {
+    // Stage 1 and the init share the cgroup for a moment: pids.max is written once the init is
+    // alone there. The init keeps little of husk's memory (addon/memory.c), so 2 MiB is enough.
+    const pids = await podman(['run', '--rm', ...runFlags(), '--network', 'none', '--pids-limit', '1', image.reference,
+      'cat', '/sys/fs/cgroup/pids/pids.max']);
+    assert.equal(pids.status, 0, describeResult(pids));
+    assert.equal(pids.stdout.trim(), '1');
+    const memory = await podman(['run', '--rm', ...runFlags(), '--network', 'none', '--memory', '2m', image.reference,
+      'cat', '/sys/fs/cgroup/memory/memory.limit_in_bytes']);
+    assert.equal(memory.status, 0, describeResult(memory));
+    assert.equal(memory.stdout.trim(), String(2 << 20));
+  });
 });
