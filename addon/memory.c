@@ -9,10 +9,12 @@
  *
  * So binding.cc builds the plan in memory of its own (husk_plan_alloc: blocks mmap'd for it,
  * zero-filled, never reused), and stage 1, before anything else (the init inherits what stage 1
- * keeps), releases with madvise(MADV_DONTNEED) the main heap ([heap]) and the heaps of the other
- * threads' arenas (64 MiB-aligned, followed by their reserve). Stacks (the other threads'
- * stacks hold the thread descriptors glibc walks in setresuid), libraries' data, the TLS block
- * and the [stack] we run on stay.
+ * keeps), releases with madvise(MADV_DONTNEED) the main heap ([heap]), the heaps of the other
+ * threads' arenas (64 MiB-aligned, followed by their reserve) and malloc's mmapped chunks (an
+ * anonymous mapping that starts with a chunk header: prev_size 0, the mapping's own size with
+ * IS_MMAPPED; Node's large Buffers, such as the 0.6 MB code cache bin/husk read). Stacks (the
+ * other threads' stacks hold the thread descriptors glibc walks in setresuid), libraries' data,
+ * the TLS block and the [stack] we run on stay.
  *
  * Only when it is safe:
  *   - the addon is linked with -z now: a lazy PLT resolution in the child would read the
@@ -46,7 +48,8 @@ extern ElfW(Dyn) _DYNAMIC[];
 #define ALIGN 16UL
 #define ARENA_HEAP_SIZE (64UL << 20) /* glibc's HEAP_MAX_SIZE on 64-bit */
 #define MAX_BLOCKS 64
-#define MAX_HEAPS 64
+#define MAX_HEAPS 256
+#define MAX_ANONYMOUS 1024
 #define MAPS_BUFFER (512UL << 10)
 
 /* ---- the plan's memory (parent side) ---- */
@@ -131,8 +134,10 @@ struct heap {
 };
 
 struct scan {
-  struct heap heaps[MAX_HEAPS]; /* the main heap and the arena heaps */
+  struct heap heaps[MAX_HEAPS]; /* the main heap, the arena heaps, mmapped chunks */
   int n_heaps;
+  struct heap anonymous[MAX_ANONYMOUS]; /* private anonymous rw mappings: maybe mmapped chunks */
+  int n_anonymous;
   uintptr_t prev_start, prev_end; /* the previous line, if it was private anonymous rw memory */
   int overflow;
 };
@@ -194,6 +199,7 @@ static void parse_line(struct scan *s, const char *line, const char *end) {
   if (anonymous && rw_private) {
     s->prev_start = start;
     s->prev_end = stop;
+    if (s->n_anonymous < MAX_ANONYMOUS) s->anonymous[s->n_anonymous++] = (struct heap){start, stop, 0};
     return;
   }
   /* An arena heap: rw-p at a 64 MiB boundary, then its ---p reserve up to the next boundary. */
@@ -223,6 +229,21 @@ static int read_maps(struct scan *s, char *buffer, size_t capacity) {
     if (!eol) break;
     parse_line(s, line, eol);
     line = eol + 1;
+  }
+  if (s->overflow) return -1;
+  /* malloc's mmapped chunks: a header (prev_size 0, size | IS_MMAPPED) at the start of their own
+   * mapping. The kernel merges adjacent anonymous mappings, so a mapping may hold several in a
+   * row: follow them while the headers say so. */
+  for (int i = 0; i < s->n_anonymous; i++) {
+    const struct heap *a = &s->anonymous[i];
+    if ((void *)a->start == (void *)s) continue;
+    for (uintptr_t at = a->start; at + 2 * sizeof(size_t) <= a->end && s->n_heaps < MAX_HEAPS;) {
+      const size_t *header = (const size_t *)at;
+      size_t size = header[1] & ~(size_t)7;
+      if (header[0] != 0 || !(header[1] & 2) || size < PAGE || size % PAGE != 0 || size > a->end - at) break;
+      add_heap(s, at, at + size); /* more of them than fit: those stay */
+      at += size;
+    }
   }
   return s->overflow ? -1 : 0;
 }

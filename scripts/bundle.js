@@ -53,12 +53,17 @@ function bundle() {
     target: 'node20',
     format: 'cjs',
     external: ['yargs'],
+    charset: 'ascii',
     logLevel: 'warning',
     write: false,
     outfile: path.join(REPO, 'build', 'husk.js'),
   });
   let code = result.outputFiles[0].text;
   for (const name of BUILTINS) code = code.split(`__toESM(require("${name}"))`).join(`require("${name}")`);
+  // ASCII only, so that bin/husk can read it as latin1 (half the cost of decoding UTF-8). esbuild
+  // escapes strings but keeps comments as they are; \uXXXX means the same character anywhere in
+  // JavaScript source (string, template, regular expression, identifier) and is text in a comment.
+  code = code.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   const out = path.join(REPO, 'build', 'husk.js');
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(`${out}.tmp`, code);
