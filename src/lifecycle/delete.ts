@@ -5,6 +5,7 @@ import type { GlobalOptions } from '../cli/context';
 import { HuskError } from '../errors';
 import { runHooks } from '../hooks';
 import { faultPoint } from '../fault';
+import { mark } from '../timing';
 import { logWarn } from '../log';
 import {
   NoSuchContainerError,
@@ -50,6 +51,7 @@ function deleteLocked(global: GlobalOptions, id: string, force: boolean): void {
       return;
     }
     const state = readState(global.root, id);
+    mark('state');
     faultPoint('delete:locked');
     const status = containerStatus(state);
     // A created container's init only waits for start: deleting it is allowed (as in runc).
@@ -70,10 +72,13 @@ export function destroyContainer(root: string, state: ContainerState): void {
   if (!rebooted && state.pid > 0 && signalInit(state, SIGKILL)) waitUntilGone(state);
   // Without its own pid namespace the init's death does not take the others with it.
   if (cgroup?.exists()) cgroup.killAll(SIGKILL);
+  mark('kill');
   faultPoint('delete:killed');
   if (cgroup) cgroup.destroy();
+  mark('cgroup');
   faultPoint('delete:cgroup');
   removeStateDir(root, state.id);
+  mark('files');
   faultPoint('delete:hooks');
   runHooks('poststop', state.hooks.poststop, toSpecState(state, 'stopped'), { warn: logWarn });
 }
