@@ -32,7 +32,7 @@ interface Counts {
   hostOpenFiles: number;
   rootKeys: number;
   memAvailableKiB: number;
-  slabKiB: number;
+  unreclaimableSlabKiB: number;
 }
 
 const CHECKED: Array<keyof Counts> = [
@@ -121,7 +121,7 @@ function snapshot(ctx: TestContext): Counts {
     hostOpenFiles: Number(fileNr[0]),
     rootKeys: rootKeys(),
     memAvailableKiB: meminfo('MemAvailable'),
-    slabKiB: meminfo('Slab'),
+    unreclaimableSlabKiB: meminfo('SUnreclaim'),
   };
 }
 
