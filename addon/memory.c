@@ -250,6 +250,7 @@ static int read_maps(struct scan *s, char *buffer, size_t capacity) {
 
 /* Keep the heap holding `address`, if any. */
 static void keep_heap_of(struct scan *s, uintptr_t address) {
+  if (address < PAGE) return; /* most words of the plan: zeros (its buffers), small numbers */
   for (int i = 0; i < s->n_heaps; i++)
     if (address >= s->heaps[i].start && address < s->heaps[i].end) s->heaps[i].keep = 1;
 }
