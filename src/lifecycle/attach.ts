@@ -11,14 +11,19 @@
 // output translation (OPOST) on, which turns the container's "\n" into "\r\n" once, not twice;
 // and output captured without a host terminal keeps plain "\n".
 import * as fs from 'fs';
-import * as tty from 'tty';
+import type * as Tty from 'tty';
 import { addon } from '../addon';
+
+/** Node's tty module, loaded on first use: ~5 ms that `run` without a terminal does not need. */
+function tty(): typeof Tty {
+  return require('tty') as typeof Tty;
+}
 
 /** How long output may still arrive after the process exited (from its children holding the pty). */
 const DRAIN_AFTER_EXIT_MS = 200;
 
 export class TerminalAttachment {
-  private readonly master: tty.ReadStream;
+  private readonly master: Tty.ReadStream;
   private readonly masterFd: number;
   private readonly hostTerminalFd: number | null;
   private readonly openedHostTerminal: boolean;
@@ -35,7 +40,7 @@ export class TerminalAttachment {
     } catch {
       /* not fatal: the output only gets an extra "\r" per line */
     }
-    this.master = new tty.ReadStream(masterFd);
+    this.master = new (tty().ReadStream)(masterFd);
     this.ended = new Promise((resolve) => {
       // At end of output (the last slave fd closed) the master reads EIO, which libuv reports as
       // end of stream; errors mean the same here.
@@ -108,7 +113,7 @@ export function hostTerminalSize(): { rows: number; cols: number } | null {
 
 /** runc's choice (tty.go initHostConsole): stderr, stdout or stdin if one is a terminal, else /dev/tty. */
 function findHostTerminal(): { fd: number | null; opened: boolean } {
-  for (const fd of [2, 1, 0]) if (tty.isatty(fd)) return { fd, opened: false };
+  for (const fd of [2, 1, 0]) if (tty().isatty(fd)) return { fd, opened: false };
   try {
     return { fd: fs.openSync('/dev/tty', fs.constants.O_RDONLY | fs.constants.O_NOCTTY), opened: true };
   } catch {
