@@ -10,7 +10,7 @@ set -eu
 # the client tests (test/clients): containerd (its runc v2 shim and ctr) and podman (conmon comes
 # with it), containernetworking-plugins and iptables for Podman's default CNI bridge network.
 # The tests start a containerd of their own and never use a system one.
-PACKAGES="build-essential python3 libseccomp-dev pkg-config golang-github-opencontainers-specs-dev busybox-static runc uidmap iproute2 procps util-linux golang-github-containers-common containerd podman containernetworking-plugins iptables"
+PACKAGES="build-essential python3 libseccomp-dev pkg-config golang-github-opencontainers-specs-dev busybox-static runc uidmap iproute2 procps util-linux golang-github-containers-common containerd podman containernetworking-plugins iptables rsync"
 
 missing=""
 for pkg in $PACKAGES; do
