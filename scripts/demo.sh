@@ -23,3 +23,5 @@ echo "+ husk --root $root run --bundle $bundle $id"
 ./bin/husk --root "$root" run --bundle "$bundle" "$id"
 echo "container exited with status $?; husk list shows nothing left:"
 ./bin/husk --root "$root" list
+# The demo root is the demo's own: leave nothing behind.
+rmdir "$root"

@@ -9,8 +9,8 @@
 //    or retries on the new container of the same id. A lock file beside the directory
 //    (<root>/<id>.lock) would have the same problem when deleted, and would be left behind, or
 //    be created by a mere `husk state nosuch`, when it is not.
-//  * The root lock (<root>/@root.lock, a name no container id can have) serializes the claim of
-//    a new id: under it, the new directory is prepared under a temporary name with its lock file
+//  * The root lock (a flock on the --root directory itself, so --root holds nothing but
+//    containers, as runc's does) serializes the claim of a new id: under it, the new directory is prepared under a temporary name with its lock file
 //    already locked, then renamed into place. So the directory never exists unlocked and without
 //    its lock file, and of two creates of one id exactly one wins.
 //
@@ -53,7 +53,6 @@ export interface LockOptions {
 
 export const CONTAINER_LOCK_FILE = 'lock';
 /** '@' cannot occur in a container id, so these names never collide with a container directory. */
-export const ROOT_LOCK_FILE = '@root.lock';
 export const CREATING_PREFIX = '@creating-';
 
 /** Lock paths this process holds, so nested withContainerLock calls on one container do not self-deadlock. */
@@ -108,12 +107,12 @@ export function withNewContainer<T>(root: string, id: string, fn: (dir: string) 
 /** Run `fn` holding the root lock (exclusive, short: only around claiming an id). */
 export function withRootLock<T>(root: string, fn: () => T, options: LockOptions = {}): T {
   const locker = options.locker ?? flockLocker;
-  const lockPath = path.join(root, ROOT_LOCK_FILE);
   let fd: number;
   try {
-    fd = fs.openSync(lockPath, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o600);
+    // flock works on a directory fd: no lock file is needed, and none is left in --root.
+    fd = fs.openSync(root, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
   } catch (err) {
-    throw new HuskError(`cannot open ${lockPath}: ${describeSystemError(err)}`);
+    throw new HuskError(`cannot open the state root ${root}: ${describeSystemError(err)}`);
   }
   try {
     acquire(fd, locker, options.timeoutMs, `the state root ${root}`);

@@ -119,20 +119,12 @@ function leftoverCgroups(context: TestContext): string[] {
   return found;
 }
 
-/**
- * Entries a runtime may keep in its --root while no container exists (e.g. a
- * global lock file). runc keeps none. Everything else there is a leftover.
- */
-// husk keeps one permanent file in --root: the lock that serialises claiming container ids.
-const PERMANENT_ROOT_ENTRIES = new Set<string>(['@root.lock']);
-
 /** Anything left in a runtime's private --root: per-container state dirs, temp files. */
 function leftoverStateEntries(context: TestContext): string[] {
   return context.runtimes.flatMap((runtime) => {
     if (!fs.existsSync(runtime.root)) return [];
     return fs
       .readdirSync(runtime.root)
-      .filter((name) => !PERMANENT_ROOT_ENTRIES.has(name))
       .map((name) => path.join(runtime.root, name));
   });
 }

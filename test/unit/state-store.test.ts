@@ -158,7 +158,7 @@ test('listContainers returns good containers sorted and skips half-written ones'
   writeState(root, sampleState('a', { pid: 0 }));
   fs.writeFileSync(path.join(root, 'torn', 'state.json'), '{"huskStateVer');
   fs.mkdirSync(path.join(root, '@creating-1-x'));
-  fs.writeFileSync(path.join(root, '@root.lock'), '');
+  fs.writeFileSync(path.join(root, '@deleting-1-y'), '');
   fs.writeFileSync(path.join(root, 'stray-file'), '');
   assert.deepEqual(listContainerIds(root), ['a', 'b', 'half', 'torn']);
   const listed = listContainers(root, { isAlive: () => true, isFrozen: () => false, fileExists: () => false });
