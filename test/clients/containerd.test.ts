@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { REPO_ROOT } from '../helpers/paths';
 import { buildOciArchive, type OciImage } from './oci-image';
 import { cgroupExists, cgroupV1Mount, clientSkipReason, describe as describeResult, runCommand, Sandbox, waitFor, type CommandResult } from './sandbox';
+import { startContainerd } from './setup';
 
 const skip = clientSkipReason(['containerd', 'ctr', 'containerd-shim-runc-v2', 'python3']);
 const PTY_RUN = path.join(REPO_ROOT, 'test', 'helpers', 'pty-run.py');
@@ -53,35 +54,7 @@ describe('containerd drives husk through the runc v2 shim', { skip }, () => {
     sandbox.ownCgroupParent(`/${namespace}`);
     huskRoot = path.join(sandbox.dir, 'husk-root');
     runcBinary = sandbox.writeHuskWrapper('husk');
-    socket = path.join(sandbox.dir, 'containerd.sock');
-    const config = path.join(sandbox.dir, 'config.toml');
-    fs.writeFileSync(
-      config,
-      [
-        'version = 2',
-        `root = "${sandbox.dir}/root"`,
-        `state = "${sandbox.dir}/state"`,
-        // Nothing but the task API: no CRI (no network, no kubelet), no other snapshotters.
-        'disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs",',
-        '  "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.zfs", "io.containerd.tracing.processor.v1.otlp"]',
-        '[grpc]',
-        `  address = "${socket}"`,
-        '[ttrpc]',
-        `  address = "${socket}.ttrpc"`,
-        '[debug]',
-        '  level = "info"',
-        '[plugins."io.containerd.internal.v1.opt"]',
-        `  path = "${sandbox.dir}/opt"`,
-        '',
-      ].join('\n'),
-    );
-    containerd = sandbox.spawnDaemon('containerd', ['--config', config], path.join(sandbox.dir, 'containerd.log'));
-    await waitFor('containerd to answer on its socket', async () => {
-      if (containerd.exitCode !== null) throw new Error(`containerd exited: ${fs.readFileSync(path.join(sandbox.dir, 'containerd.log'), 'utf8')}`);
-      if (!fs.existsSync(socket)) return undefined;
-      const version = await sandbox.run('ctr', ['--address', socket, 'version']);
-      return version.status === 0 ? true : undefined;
-    });
+    ({ daemon: containerd, socket } = await startContainerd(sandbox));
     const bundle = sandbox.makeBusyboxBundle();
     rootfs = path.join(bundle, 'rootfs');
     image = buildOciArchive(rootfs, sandbox.dir, 'localhost/husk-busybox:test');

@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { HUSK_BIN, REPO_ROOT } from '../helpers/paths';
 import { buildOciArchive, type OciImage } from './oci-image';
 import { cgroupExists, cgroupV1Mount, clientSkipReason, describe as describeResult, runCommand, Sandbox, waitFor, type CommandResult } from './sandbox';
+import { setupPodman } from './setup';
 
 const skip = clientSkipReason(['podman', 'conmon', 'python3', 'ip']);
 const PTY_RUN = path.join(REPO_ROOT, 'test', 'helpers', 'pty-run.py');
@@ -52,41 +53,8 @@ describe('Podman drives husk through conmon', { skip }, () => {
     huskRoot = path.join(sandbox.dir, 'husk-root');
     // What Podman runs: husk with its state under the sandbox (Podman passes no --root), logged.
     runtime = sandbox.writeHuskWrapper('husk', ['--root', huskRoot]);
-    const conf = path.join(sandbox.dir, 'containers.conf');
-    fs.writeFileSync(
-      conf,
-      [
-        '[containers]',
-        // The hard limits here are 20000 open files and no CAP_SYS_RESOURCE to raise them;
-        // Podman's defaults as root (1048576 for both) fail in any runtime.
-        'default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]',
-        '[engine]',
-        'cgroup_manager = "cgroupfs"',
-        'events_logger = "file"',
-        `events_logfile_path = "${sandbox.dir}/events.log"`,
-        'lock_type = "file"',
-        `tmp_dir = "${sandbox.dir}/tmp"`,
-        `volume_path = "${sandbox.dir}/volumes"`,
-        `static_dir = "${sandbox.dir}/storage/libpod"`,
-        // Podman asks the runtimes in this list for JSON error lines (--log-format=json).
-        'runtime_supports_json = ["crun", "runc", "kata", "runsc", "krun", "husk"]',
-        '[engine.runtimes]',
-        `husk = ["${runtime}"]`,
-        '[network]',
-        `network_config_dir = "${sandbox.dir}/networks"`,
-        '',
-      ].join('\n'),
-    );
-    env = { CONTAINERS_CONF: conf, CONTAINERS_REGISTRIES_CONF: path.join(sandbox.dir, 'registries.conf') };
-    fs.writeFileSync(env.CONTAINERS_REGISTRIES_CONF, 'unqualified-search-registries = []\n');
-    globalFlags = [
-      '--root', path.join(sandbox.dir, 'storage'),
-      '--runroot', path.join(sandbox.dir, 'run'),
-      '--storage-driver', 'overlay',
-      '--cgroup-manager', 'cgroupfs',
-      '--events-backend', 'file',
-      '--runtime', 'husk',
-    ];
+    ({ env, globalFlags } = setupPodman(sandbox, { husk: runtime }));
+    globalFlags.push('--runtime', 'husk');
     const bundle = sandbox.makeBusyboxBundle();
     image = buildOciArchive(path.join(bundle, 'rootfs'), sandbox.dir, 'localhost/husk-busybox:test');
     const loaded = await ok(['load', '-i', image.archive]);
