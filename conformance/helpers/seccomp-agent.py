@@ -16,25 +16,15 @@ then answers every notification on the listener fd with -<errno> (rewriting the 
 each) until the container is gone. Python because Node cannot receive fds on a unix socket.
 """
 import array
-import fcntl
 import json
 import os
-import select
 import socket
-import struct
 import sys
 import time
 
-SECCOMP_IOCTL_NOTIF_RECV = 0xC0502100
-SECCOMP_IOCTL_NOTIF_SEND = 0xC0182101
-NOTIF_SIZE = 80
-
-
-def write_record(path, record):
-    temp = path + ".tmp"
-    with open(temp, "w") as f:
-        json.dump(record, f)
-    os.rename(temp, path)
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "test", "helpers"))
+import seccomp_agent_lib as agent  # noqa: E402
 
 
 def receive_state(connection):
@@ -44,11 +34,8 @@ def receive_state(connection):
     state = None
     deadline = time.time() + 10
     while state is None and time.time() < deadline:
-        data, ancillary, _, _ = connection.recvmsg(65536, socket.CMSG_SPACE(16 * fds.itemsize))
-        for level, kind, cmsg in ancillary:
-            if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
-                fds.frombytes(cmsg[: len(cmsg) - (len(cmsg) % fds.itemsize)])
-                fd_messages += 1
+        data, carried = agent.recv_with_fds(connection, fds)
+        fd_messages += carried
         if not data:
             break
         payload += data
@@ -71,47 +58,20 @@ def receive_state(connection):
     return state, list(fds), fd_messages, closed, trailing
 
 
-def serve_notifications(listener, answer_errno, record, record_path):
-    poller = select.poll()
-    poller.register(listener, select.POLLIN)
-    while True:
-        events = poller.poll(30000)
-        if not events:
-            return
-        _, mask = events[0]
-        if mask & (select.POLLHUP | select.POLLERR) and not mask & select.POLLIN:
-            return
-        notification = bytearray(NOTIF_SIZE)
-        try:
-            fcntl.ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, notification, True)
-        except OSError:
-            return
-        notification_id = struct.unpack_from("Q", notification, 0)[0]
-        record["notified"].append(struct.unpack_from("i", notification, 16)[0])
-        write_record(record_path, record)
-        response = bytearray(struct.pack("QqiI", notification_id, 0, -answer_errno, 0))
-        try:
-            fcntl.ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, response, True)
-        except OSError:
-            pass
-
-
 def main():
     socket_path, record_path, answer_errno = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    server.bind(socket_path)
-    server.listen(1)
-    server.settimeout(60)
+    server = agent.listen(socket_path, 1)
     connection, _ = server.accept()
     # The state first, so that the record exists while the container waits for answers.
-    listener = None
     with connection:
         state, fds, fd_messages, closed, trailing = receive_state(connection)
         record = {"state": state, "fdCount": len(fds), "fdMessages": fd_messages, "closed": closed, "trailing": trailing, "notified": []}
-        write_record(record_path, record)
+        agent.write_json(record_path, record)
         if fds:
-            listener = fds[0]
-            serve_notifications(listener, answer_errno, record, record_path)
+            for notification in agent.notifications(fds[0], 30000):
+                record["notified"].append(notification.nr)
+                agent.write_json(record_path, record)
+                agent.respond(fds[0], notification.id, error=-answer_errno)
 
 
 if __name__ == "__main__":
