@@ -136,17 +136,7 @@ static void run_init(struct husk_plan *plan) {
   husk_write_sysctls(plan);
   husk_finish_rootfs(plan);
   husk_set_identity(plan);
-  husk_set_scheduling(plan);
-  husk_set_lsm_labels(plan);
-  /* Seccomp as late as possible, so the fewest syscalls of ours must pass the container's filter.
-   * Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, which the user switch may drop:
-   * then it goes first (runc orders it the same way). Either way before READY: a listener fd must
-   * reach husk over the sync socket, and a failure is still a `create` error. */
-  if (plan->seccomp_before_user_switch) husk_seccomp_install(plan);
-  husk_prepare_process(plan);
-  husk_prepare_fds(plan);
-  if (!plan->seccomp_before_user_switch) husk_seccomp_install(plan);
-  husk_set_personality(plan);  /* after the filter, as runc: a profile decides which personas */
+  husk_finish_process_setup(plan);
   if (husk_sync_send(plan->sync_fd, SYNC_READY, 0, 0, -1) < 0) _exit(1);
   close(plan->sync_fd);
 
@@ -159,6 +149,21 @@ static void run_init(struct husk_plan *plan) {
     _exit(1);
   }
   husk_exec(plan);
+}
+
+void husk_finish_process_setup(struct husk_plan *plan) {
+  husk_set_scheduling(plan);
+  husk_set_lsm_labels(plan);
+  /* Seccomp as late as possible, so the fewest syscalls of ours must pass the container's filter.
+   * Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, which the user switch may drop:
+   * then it goes first (runc orders it the same way). Either way before husk hears the process is
+   * ready: a listener fd must reach husk over the sync socket, and a failure is still an error of
+   * the command that started it. */
+  if (plan->seccomp_before_user_switch) husk_seccomp_install(plan);
+  husk_prepare_process(plan);
+  husk_prepare_fds(plan);
+  if (!plan->seccomp_before_user_switch) husk_seccomp_install(plan);
+  husk_set_personality(plan);  /* after the filter, as runc: a profile decides which personas */
 }
 
 static void close_plan_fds(struct husk_plan *plan) {

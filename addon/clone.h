@@ -10,6 +10,9 @@ int husk_spawn_init(struct husk_plan *plan, pid_t *stage1_pid, int *sync_fd);
 /* Shared with exec.c. clone3 with `flags` (CLONE_INTO_CGROUP uses cgroup_fd; CLONE_PARENT gets
  * no exit signal of its own): the child's pid, 0 in the child, or -1 with errno. */
 long husk_raw_clone3(uint64_t flags, int cgroup_fd);
+/* The end of every container process's setup, init or exec'd, in runc's order: scheduling, LSM
+ * labels, seccomp (before or after the user switch), user/rlimits/cwd, fds, personality. */
+void husk_finish_process_setup(struct husk_plan *plan);
 /* Stage 1 of a launch: runs in the clone and never returns. */
 typedef void (*husk_stage1_fn)(struct husk_plan *plan) __attribute__((noreturn));
 /* Make the sync socket pair (kept above the preserved fds) and clone3 `stage1` (into plan->cgroup_fd

@@ -29,31 +29,6 @@
  * receivers (containerd, conmon) only use it to name the fd. */
 static const char kMasterName[] = "/dev/ptmx";
 
-static int send_fd(int socket_fd, int fd, const char *text, size_t text_len) {
-  struct iovec iov = {(void *)text, text_len};
-  union {
-    struct cmsghdr header;
-    char space[CMSG_SPACE(sizeof(int))];
-  } control;
-  memset(&control, 0, sizeof control);
-  struct msghdr msg;
-  memset(&msg, 0, sizeof msg);
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control.space;
-  msg.msg_controllen = sizeof control.space;
-  struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
-  cmsg->cmsg_level = SOL_SOCKET;
-  cmsg->cmsg_type = SCM_RIGHTS;
-  cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
-  for (;;) {
-    ssize_t n = sendmsg(socket_fd, &msg, MSG_NOSIGNAL);
-    if (n >= 0) return 0;
-    if (errno != EINTR) return husk_neg_errno();
-  }
-}
-
 /* The slave without a path lookup (TIOCGPTPEER opens the dentry devpts holds for the master),
  * so nothing in the container's /dev/pts can substitute another file. Kernels before 4.13
  * lack the ioctl: open /dev/pts/N by path, as runc does. */
@@ -114,7 +89,8 @@ void husk_setup_console(struct husk_plan *plan) {
   if (plan->mount_console) mount_dev_console(plan, slave);
 
   if (plan->console_socket_fd >= 0) {
-    int rc = send_fd(plan->console_socket_fd, master, kMasterName, sizeof kMasterName - 1);
+    long sent = husk_send_with_fd(plan->console_socket_fd, kMasterName, sizeof kMasterName - 1, master);
+    int rc = sent < 0 ? (int)sent : 0;
     if (rc < 0) FAIL_AT(plan, CONSOLE_SEND_MASTER, rc);
     close(plan->console_socket_fd);
     plan->console_socket_fd = -1;
@@ -164,29 +140,9 @@ int husk_console_listen(const char *path) {
 }
 
 int husk_recv_fd(int socket_fd, char *name, size_t name_cap) {
-  struct iovec iov = {name, name_cap > 0 ? name_cap - 1 : 0};
-  union {
-    struct cmsghdr header;
-    char space[CMSG_SPACE(sizeof(int))];
-  } control;
-  memset(&control, 0, sizeof control);
-  struct msghdr msg;
-  memset(&msg, 0, sizeof msg);
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control.space;
-  msg.msg_controllen = sizeof control.space;
-  ssize_t n;
-  do n = recvmsg(socket_fd, &msg, MSG_CMSG_CLOEXEC);
-  while (n < 0 && errno == EINTR);
-  if (n < 0) return husk_neg_errno();
+  int fd;
+  long n = husk_recv_with_fd(socket_fd, name, name_cap > 0 ? name_cap - 1 : 0, &fd);
+  if (n < 0) return (int)n;
   if (name_cap > 0) name[n] = '\0';
-  for (struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg); cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg)) {
-    if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS && cmsg->cmsg_len >= CMSG_LEN(sizeof(int))) {
-      int fd;
-      memcpy(&fd, CMSG_DATA(cmsg), sizeof fd);
-      return fd;
-    }
-  }
-  return -ENOMSG;
+  return fd >= 0 ? fd : -ENOMSG;
 }

@@ -33,13 +33,7 @@ static void run_exec_process(struct husk_plan *plan) __attribute__((noreturn));
 static void run_exec_process(struct husk_plan *plan) {
   /* The order of clone.c's run_init from the console on, which is runc's (setns_init_linux.go). */
   if (plan->terminal) husk_setup_console(plan);
-  husk_set_scheduling(plan);
-  husk_set_lsm_labels(plan);
-  if (plan->seccomp_before_user_switch) husk_seccomp_install(plan);
-  husk_prepare_process(plan);
-  husk_prepare_fds(plan);
-  if (!plan->seccomp_before_user_switch) husk_seccomp_install(plan);
-  husk_set_personality(plan);
+  husk_finish_process_setup(plan);
 
   sigset_t none;
   sigemptyset(&none);

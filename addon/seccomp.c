@@ -113,25 +113,8 @@ int husk_seccomp_send_to_agent(const char *path, int listener_fd, const char *st
   /* The fd goes with the first sendmsg only (config-linux.md, "The Container Process State"). */
   size_t sent = 0;
   while (rc == 0 && sent < length) {
-    struct iovec iov = {(char *)state_json + sent, length - sent};
-    char control[CMSG_SPACE(sizeof(int))];
-    struct msghdr message;
-    memset(&message, 0, sizeof message);
-    message.msg_iov = &iov;
-    message.msg_iovlen = 1;
-    if (sent == 0) {
-      memset(control, 0, sizeof control);
-      message.msg_control = control;
-      message.msg_controllen = sizeof control;
-      struct cmsghdr *header = CMSG_FIRSTHDR(&message);
-      header->cmsg_level = SOL_SOCKET;
-      header->cmsg_type = SCM_RIGHTS;
-      header->cmsg_len = CMSG_LEN(sizeof(int));
-      memcpy(CMSG_DATA(header), &listener_fd, sizeof(int));
-    }
-    ssize_t n = sendmsg(sock, &message, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) rc = husk_neg_errno();
+    long n = husk_send_with_fd(sock, state_json + sent, length - sent, sent == 0 ? listener_fd : -1);
+    if (n < 0) rc = (int)n;
     else sent += (size_t)n;
   }
   /* One state per connection, then close (the agent reads until end-of-file). */

@@ -48,51 +48,17 @@ void husk_child_fail(int sync_fd, int step, int error, int detail) {
 
 int husk_sync_send_fd(int fd, int type, int value, int passed_fd) {
   struct husk_sync_msg msg = {type, value, 0, -1};
-  struct iovec iov = {&msg, sizeof msg};
-  char control[CMSG_SPACE(sizeof(int))];
-  memset(control, 0, sizeof control);
-  struct msghdr hdr;
-  memset(&hdr, 0, sizeof hdr);
-  hdr.msg_iov = &iov;
-  hdr.msg_iovlen = 1;
-  hdr.msg_control = control;
-  hdr.msg_controllen = sizeof control;
-  struct cmsghdr *cmsg = CMSG_FIRSTHDR(&hdr);
-  cmsg->cmsg_level = SOL_SOCKET;
-  cmsg->cmsg_type = SCM_RIGHTS;
-  cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(cmsg), &passed_fd, sizeof(int));
-  for (;;) {
-    ssize_t n = sendmsg(fd, &hdr, MSG_NOSIGNAL);
-    if (n == (ssize_t)sizeof msg) return 0;
-    if (n < 0 && errno == EINTR) continue;
-    return n < 0 ? husk_neg_errno() : -EPROTO;
-  }
+  long n = husk_send_with_fd(fd, &msg, sizeof msg, passed_fd);
+  if (n < 0) return (int)n;
+  return n == (long)sizeof msg ? 0 : -EPROTO;
 }
 
 int husk_sync_recv_fd(int fd, struct husk_sync_msg *msg, int *passed_fd) {
-  struct iovec iov = {msg, sizeof *msg};
-  char control[CMSG_SPACE(sizeof(int))];
-  struct msghdr hdr;
-  *passed_fd = -1;
-  for (;;) {
-    memset(&hdr, 0, sizeof hdr);
-    hdr.msg_iov = &iov;
-    hdr.msg_iovlen = 1;
-    hdr.msg_control = control;
-    hdr.msg_controllen = sizeof control;
-    ssize_t n = recvmsg(fd, &hdr, MSG_CMSG_CLOEXEC);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return husk_neg_errno();
-    for (struct cmsghdr *cmsg = CMSG_FIRSTHDR(&hdr); cmsg; cmsg = CMSG_NXTHDR(&hdr, cmsg)) {
-      if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS && cmsg->cmsg_len >= CMSG_LEN(sizeof(int)))
-        memcpy(passed_fd, CMSG_DATA(cmsg), sizeof(int));
-    }
-    if (n == 0) {
-      msg->type = SYNC_EOF;
-      return 0;
-    }
-    if ((size_t)n < sizeof *msg) return -EPROTO;
+  long n = husk_recv_with_fd(fd, msg, sizeof *msg, passed_fd);
+  if (n < 0) return (int)n;
+  if (n == 0) {
+    msg->type = SYNC_EOF;
     return 0;
   }
+  return (size_t)n < sizeof *msg ? -EPROTO : 0;
 }

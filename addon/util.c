@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 int husk_neg_errno(void) { return errno ? -errno : -EIO; }
@@ -59,4 +60,56 @@ int husk_move_fd_above(int fd, int min_fd) {
   if (moved < 0) return husk_neg_errno();
   close(fd);
   return moved;
+}
+
+long husk_send_with_fd(int socket_fd, const void *data, size_t len, int fd) {
+  struct iovec iov = {(void *)data, len};
+  union {
+    struct cmsghdr header;
+    char space[CMSG_SPACE(sizeof(int))];
+  } control;
+  struct msghdr msg;
+  memset(&msg, 0, sizeof msg);
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  if (fd >= 0) {
+    memset(&control, 0, sizeof control);
+    msg.msg_control = control.space;
+    msg.msg_controllen = sizeof control.space;
+    struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+    cmsg->cmsg_level = SOL_SOCKET;
+    cmsg->cmsg_type = SCM_RIGHTS;
+    cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+  }
+  for (;;) {
+    ssize_t n = sendmsg(socket_fd, &msg, MSG_NOSIGNAL);
+    if (n >= 0) return n;
+    if (errno != EINTR) return husk_neg_errno();
+  }
+}
+
+long husk_recv_with_fd(int socket_fd, void *buf, size_t cap, int *fd) {
+  struct iovec iov = {buf, cap};
+  union {
+    struct cmsghdr header;
+    char space[CMSG_SPACE(sizeof(int))];
+  } control;
+  struct msghdr msg;
+  *fd = -1;
+  for (;;) {
+    memset(&control, 0, sizeof control);
+    memset(&msg, 0, sizeof msg);
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.space;
+    msg.msg_controllen = sizeof control.space;
+    ssize_t n = recvmsg(socket_fd, &msg, MSG_CMSG_CLOEXEC);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return husk_neg_errno();
+    for (struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg); cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg))
+      if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS && cmsg->cmsg_len >= CMSG_LEN(sizeof(int)))
+        memcpy(fd, CMSG_DATA(cmsg), sizeof(int));
+    return n;
+  }
 }

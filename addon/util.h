@@ -16,6 +16,11 @@ int husk_append(char *dst, size_t cap, const char *src);
 void husk_fd_path(char *out, int fd);
 /* Move fd to the lowest free number >= min_fd, close-on-exec; returns the new fd or -errno. */
 int husk_move_fd_above(int fd, int min_fd);
+/* sendmsg `len` bytes of `data` on a unix socket with `fd` attached (SCM_RIGHTS; fd < 0: none),
+ * retrying EINTR. Returns the bytes sent (maybe fewer than len) or -errno. */
+long husk_send_with_fd(int socket_fd, const void *data, size_t len, int fd);
+/* recvmsg up to `cap` bytes; *fd gets an attached fd (close-on-exec) or -1. Returns bytes or -errno. */
+long husk_recv_with_fd(int socket_fd, void *buf, size_t cap, int *fd);
 /* Current errno as a negative value. */
 int husk_neg_errno(void);
 
