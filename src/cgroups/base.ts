@@ -5,7 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { HuskError, describeSystemError } from '../errors';
 import type { DeviceCgroupRule, Resources } from '../spec/types';
-import type { CgroupMode } from './host';
+import { type CgroupMode, UNIFIED_KEY } from './host';
 import {
   descendantCgroups, errnoOf, mkdirTracked, readProcsRecursive, removeCgroupDir, sleepSync, writeCgroupProc,
 } from './files';
@@ -32,6 +32,15 @@ export abstract class CgroupBase implements Cgroup {
     this.created = [...record.created];
     this.applied = record.resources;
     this.runtimeDeviceRules = record.runtimeDeviceRules;
+  }
+
+  v1DirectoriesByMountPoint(): Record<string, string> {
+    const byMountPoint: Record<string, string> = {};
+    for (const [key, dir] of Object.entries(this.paths)) {
+      const mountPoint = this.mountPoints[key];
+      if (key !== UNIFIED_KEY && mountPoint) byMountPoint[mountPoint] = dir;
+    }
+    return byMountPoint;
   }
 
   applyResources(resources: Resources | undefined): void {

@@ -96,4 +96,9 @@ export interface Cgroup {
    */
   destroy(): void;
   toRecord(): CgroupRecord;
+  /**
+   * The container's directory in each v1 hierarchy, keyed by the hierarchy's host mount point
+   * (what a "cgroup" mount in the config binds); empty on v2 and for a cgroup opened from a record.
+   */
+  v1DirectoriesByMountPoint(): Record<string, string>;
 }

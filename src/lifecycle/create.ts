@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { addon } from '../addon';
-import { planCgroup, probeCgroupHost } from '../cgroups';
+import { planCgroup } from '../cgroups';
 import type { Cgroup } from '../cgroups';
 import type { GlobalOptions } from '../cli/context';
 import { HuskError, describeSystemError } from '../errors';
@@ -128,7 +128,7 @@ function launch(
       preserveFds: options.preserveFds,
       execFifo,
       cgroupFd,
-      cgroupV1Paths: v1PathsByMountPoint(cgroup),
+      cgroupV1Paths: cgroup.v1DirectoriesByMountPoint(),
       consoleSocketFd: connectedSocketFd >= 0 ? connectedSocketFd : options.consoleSocketFd,
     });
     // runc: unless --no-new-keyring, the container gets its own session keyring, named after it.
@@ -259,17 +259,6 @@ function initialState(spec: Spec, id: string, bundle: string, execFifo: string, 
     // console socket), not husk's stdio.
     ...(wantsTerminal(spec.process) ? { extra: { terminal: true } } : {}),
   };
-}
-
-/** The container's v1 cgroup directories keyed by hierarchy mount point (for "cgroup" mounts). */
-function v1PathsByMountPoint(cgroup: Cgroup): Record<string, string> {
-  const byMountPoint: Record<string, string> = {};
-  if (cgroup.mode === 'v2') return byMountPoint;
-  for (const mount of probeCgroupHost().v1) {
-    const dir = cgroup.paths[mount.key];
-    if (dir) byMountPoint[mount.mountPoint] = dir;
-  }
-  return byMountPoint;
 }
 
 /** The spec with LISTEN_FDS/LISTEN_PID appended to the process's env (see socket-activation.ts). */

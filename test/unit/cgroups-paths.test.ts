@@ -185,3 +185,14 @@ test('a v1 host without the devices controller is refused (runc: device isolatio
   assert.throws(() => planCgroup({ id: 'c1', host }), huskErrorMatching(/devices cgroup controller is not mounted/));
 });
 
+
+test('v1DirectoriesByMountPoint: each v1 hierarchy mount point to the container directory, never the unified one', () => {
+  const cgroup = planCgroup({ id: 'abc', cgroupsPath: '/husk/abc', sources: { mountinfo: HYBRID_MOUNTINFO, selfCgroup: HYBRID_SELF_CGROUP } });
+  const byMountPoint = cgroup.v1DirectoriesByMountPoint();
+  assert.equal(byMountPoint['/sys/fs/cgroup/devices'], '/sys/fs/cgroup/devices/husk/abc');
+  assert.equal(byMountPoint['/sys/fs/cgroup/memory'], '/sys/fs/cgroup/memory/husk/abc');
+  assert.equal(byMountPoint['/sys/fs/cgroup/unified'], undefined, 'cgroup2 is not a v1 hierarchy');
+  assert.equal(Object.keys(byMountPoint).length, 9, Object.keys(byMountPoint).join(' '));
+  const v2 = planCgroup({ id: 'abc', cgroupsPath: '/husk/abc', sources: { mountinfo: V2_MOUNTINFO, selfCgroup: '0::/\n' } });
+  assert.deepEqual(v2.v1DirectoriesByMountPoint(), {});
+});
