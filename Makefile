@@ -11,11 +11,12 @@ ADDON_SRC   := $(wildcard addon/*.c addon/*.h addon/*.cc) binding.gyp
 TS_SRC      := $(shell find src test conformance scripts -name '*.ts' 2>/dev/null) tsconfig.json
 DEMO_BUNDLE := bundles/out/demo
 CHECKER     := build/checker
+PLAN_WIRE_TEST := build/plan-wire-test
 
 # build-info is phony on purpose.
 .PHONY: build-info all deps test test-unit test-integration test-clients test-reliability conformance demo install uninstall clean bench
 
-all: $(ADDON) $(VALIDATOR) $(TS_STAMP) $(BUNDLE) $(CHECKER) build-info
+all: $(ADDON) $(VALIDATOR) $(TS_STAMP) $(BUNDLE) $(CHECKER) $(PLAN_WIRE_TEST) build-info
 
 # What `husk --version` prints (commit changes without any source change, so always rewritten).
 build-info:
@@ -78,6 +79,11 @@ conformance: all
 $(CHECKER): conformance/checker/checker.c
 	@mkdir -p build
 	gcc -static -O2 -Wall -Wextra -o $@ $<
+
+# addon/plan-wire.c's round trip and malformed-input checks, run by test/unit/plan-wire.test.ts.
+$(PLAN_WIRE_TEST): test/native/plan-wire-test.c addon/plan-wire.c addon/plan-wire.h addon/plan.h addon/memory.c addon/memory.h
+	@mkdir -p build
+	gcc -O2 -Wall -Wextra -D_GNU_SOURCE -std=gnu11 -Iaddon -o $@ test/native/plan-wire-test.c addon/plan-wire.c addon/memory.c
 
 # Concurrency, crashes (HUSK_FAULT), soak, fuzzing and stale state: root only, CI sizes by default
 # (under 2 minutes here, so part of `make test`). The issue's full figures: HUSK_RELIABILITY_LONG=1

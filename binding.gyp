@@ -20,7 +20,8 @@
         "addon/seccomp.c",
         "addon/attributes.c",
         "addon/bpf.c",
-        "addon/memory.c"
+        "addon/memory.c",
+        "addon/plan-wire.c"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_CPP_EXCEPTIONS", "_GNU_SOURCE"],

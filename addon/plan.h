@@ -67,6 +67,7 @@ enum husk_rootfs_setup {
   HUSK_ROOTFS_JOINED = 2,        /* a joined mount namespace is set up already: its root stays the root */
 };
 
+/* A new field here or in a struct above must also be taught to addon/plan-wire.c (the daemon's plans). */
 struct husk_plan {
   /* namespaces */
   int new_namespace_flags;  /* CLONE_NEW* except CLONE_NEWUSER */
