@@ -21,6 +21,8 @@
         "addon/attributes.c",
         "addon/bpf.c",
         "addon/memory.c",
+        "addon/daemon.c",
+        "addon/frames.c",
         "addon/plan-wire.c"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

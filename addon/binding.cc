@@ -1,11 +1,13 @@
 // The only file that knows N-API: converts JavaScript values to the C plan (addon/plan.h) and
 // exposes the few syscalls Node lacks. Everything here runs in husk's own process.
 #include <napi.h>
+#include <uv.h>
 
 extern "C" {
 #include "bpf.h"
 #include "clone.h"
 #include "console.h"
+#include "daemon.h"
 #include "exec.h"
 #include "memory.h"
 #include "plan.h"
@@ -37,6 +39,10 @@ extern "C" {
 namespace {
 
 constexpr size_t kPayloadCapacity = 1 << 20;
+
+// In a worker of `husk daemon` (daemon.c): the connection to the front end, which runs the
+// clones and waits for the container's processes; -1 in a plain `node bin/husk`.
+int front_end_fd = -1;
 
 std::string ErrnoName(int err) {
   const char *name = strerrorname_np(err);
@@ -306,6 +312,7 @@ husk_plan *CopyPlan(const Napi::Object &js) {
   CopyTerminal(js, plan);
   plan->exec_fifo_fd = -1;
   plan->result_fifo_fd = -1;
+  plan->root_fd = -1;  // exec's field; an init chroots by its rootfs path
   plan->payload_capacity = kPayloadCapacity;
   plan->payload = static_cast<char *>(husk_plan_alloc(kPayloadCapacity));
   plan->exec_path = static_cast<char *>(husk_plan_alloc(PATH_MAX));
@@ -391,7 +398,7 @@ Napi::Value SpawnInit(const Napi::CallbackInfo &info) {
   }
   pid_t stage1 = 0;
   int sync_fd = -1;
-  int rc = husk_spawn_init(plan, &stage1, &sync_fd);
+  int rc = front_end_fd >= 0 ? husk_remote_spawn(front_end_fd, 1, plan, &stage1, &sync_fd) : husk_spawn_init(plan, &stage1, &sync_fd);
   FreePlan(plan);
   if (rc < 0) return ThrowErrno(env, "clone3", -rc);
   return SpawnResult(env, stage1, sync_fd);
@@ -447,12 +454,23 @@ Napi::Value WaitPid(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   pid_t pid = info[0].As<Napi::Number>().Int32Value();
   int flags = info[1].As<Napi::Number>().Int32Value();
+  Napi::Object result = Napi::Object::New(env);
+  if (front_end_fd >= 0) {
+    // The container's processes are the front end's children: it waits for them.
+    pid_t got = 0;
+    int exit_code = -1, signal = 0;
+    int rc = husk_remote_waitpid(front_end_fd, pid, flags, &got, &exit_code, &signal);
+    if (rc < 0) return ThrowErrno(env, "waitpid", -rc);
+    result.Set("pid", Napi::Number::New(env, got));
+    result.Set("exitCode", Napi::Number::New(env, exit_code));
+    result.Set("signal", Napi::Number::New(env, signal));
+    return result;
+  }
   int status = 0;
   pid_t got;
   do got = waitpid(pid, &status, flags | __WALL);
   while (got < 0 && errno == EINTR);
   if (got < 0) return ThrowErrno(env, "waitpid", errno);
-  Napi::Object result = Napi::Object::New(env);
   result.Set("pid", Napi::Number::New(env, got));
   result.Set("exitCode", Napi::Number::New(env, got > 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1));
   result.Set("signal", Napi::Number::New(env, got > 0 && WIFSIGNALED(status) ? WTERMSIG(status) : 0));
@@ -669,7 +687,7 @@ Napi::Value SpawnExec(const Napi::CallbackInfo &info) {
   husk_plan *plan = CopyExecPlan(info[0].As<Napi::Object>());
   pid_t stage1 = 0;
   int sync_fd = -1;
-  int rc = husk_spawn_exec(plan, &stage1, &sync_fd);
+  int rc = front_end_fd >= 0 ? husk_remote_spawn(front_end_fd, 0, plan, &stage1, &sync_fd) : husk_spawn_exec(plan, &stage1, &sync_fd);
   FreePlan(plan);
   if (rc < 0) return ThrowErrno(env, "clone3", -rc);
   return SpawnResult(env, stage1, sync_fd);
@@ -829,8 +847,89 @@ Napi::Value DeviceFilters(const Napi::CallbackInfo &info) {
   return result;
 }
 
+// ---- daemon mode (daemon.c) ----
+
+// daemonServe(listenFd, buildId, idleMs): the daemon's accept loop. Returns in the daemon only
+// when idle (false), and in each forked worker with its invocation {argv, env, cwd, callerPid}.
+Napi::Value DaemonServe(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  int listen_fd = info[0].As<Napi::Number>().Int32Value();
+  std::string build_id = info[1].As<Napi::String>().Utf8Value();
+  int idle_ms = info[2].As<Napi::Number>().Int32Value();
+  int connection = husk_daemon_serve(listen_fd, idle_ms);
+  if (connection == -ETIMEDOUT) return Napi::Boolean::New(env, false);
+  if (connection < 0) return ThrowErrno(env, "serving the daemon socket", -connection);
+  // In the worker. Its event loop must not be the daemon's (they would share one epoll set).
+  uv_loop_t *loop = nullptr;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok || uv_loop_fork(loop) != 0) _exit(70);
+  husk_invocation invocation;
+  int rc = husk_worker_accept(connection, build_id.c_str(), &invocation);
+  if (rc != 0) _exit(rc < 0 ? 71 : 0);
+  front_end_fd = connection;
+  Napi::Object result = Napi::Object::New(env);
+  Napi::Array argv = Napi::Array::New(env, invocation.argc);
+  for (int i = 0; i < invocation.argc; i++) argv.Set(i, Napi::String::New(env, invocation.argv[i]));
+  Napi::Array environment = Napi::Array::New(env, invocation.envc);
+  for (int i = 0; i < invocation.envc; i++) environment.Set(i, Napi::String::New(env, invocation.envp[i]));
+  result.Set("argv", argv);
+  result.Set("env", environment);
+  result.Set("cwd", Napi::String::New(env, invocation.cwd));
+  result.Set("callerPid", Napi::Number::New(env, invocation.caller_pid));
+  result.Set("workerPid", Napi::Number::New(env, getpid()));
+  free(invocation.argv);
+  free(invocation.envp);
+  free(invocation.payload);
+  return result;
+}
+
+// workerFinish(exitCode, fallback): tell the front end and leave (never returns).
+Napi::Value WorkerFinish(const Napi::CallbackInfo &info) {
+  int code = info[0].As<Napi::Number>().Int32Value();
+  bool fallback = info.Length() > 1 && info[1].IsBoolean() && info[1].As<Napi::Boolean>().Value();
+  husk_worker_finish(front_end_fd, fallback ? 1 : 0, code);
+}
+
+// forwardSignals(pid): the front end passes the caller's signals on to pid (its child).
+Napi::Value ForwardSignals(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  int rc = husk_remote_forward_signals(front_end_fd, info[0].As<Napi::Number>().Int32Value());
+  if (rc < 0) return ThrowErrno(env, "asking the front end to forward signals", -rc);
+  return env.Undefined();
+}
+
+// collect(pid): the front end waits for pid (its child) and reports {exitCode, signal}.
+Napi::Value Collect(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  int exit_code = -1, signal = 0;
+  int rc = husk_remote_collect(front_end_fd, info[0].As<Napi::Number>().Int32Value(), &exit_code, &signal);
+  if (rc < 0) return ThrowErrno(env, "waiting for the process through the front end", -rc);
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("exitCode", Napi::Number::New(env, exit_code));
+  result.Set("signal", Napi::Number::New(env, signal));
+  return result;
+}
+
+// execve(file, argv): `husk daemon` restarting itself with V8 flags of its own.
+Napi::Value Execve(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  std::string file = info[0].As<Napi::String>().Utf8Value();
+  Napi::Array args = info[1].As<Napi::Array>();
+  std::vector<std::string> strings;
+  for (uint32_t i = 0; i < args.Length(); i++) strings.push_back(args.Get(i).As<Napi::String>().Utf8Value());
+  std::vector<char *> argv;
+  for (std::string &s : strings) argv.push_back(&s[0]);
+  argv.push_back(nullptr);
+  execv(file.c_str(), argv.data());
+  return ThrowErrno(env, "execve " + file, errno);
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("spawnInit", Napi::Function::New(env, SpawnInit));
+  exports.Set("daemonServe", Napi::Function::New(env, DaemonServe));
+  exports.Set("workerFinish", Napi::Function::New(env, WorkerFinish));
+  exports.Set("forwardSignals", Napi::Function::New(env, ForwardSignals));
+  exports.Set("collect", Napi::Function::New(env, Collect));
+  exports.Set("execve", Napi::Function::New(env, Execve));
   exports.Set("syncRecv", Napi::Function::New(env, SyncRecv));
   exports.Set("syncSend", Napi::Function::New(env, SyncSend));
   exports.Set("waitpid", Napi::Function::New(env, WaitPid));

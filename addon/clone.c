@@ -166,7 +166,7 @@ void husk_finish_process_setup(struct husk_plan *plan) {
   husk_set_personality(plan);  /* after the filter, as runc: a profile decides which personas */
 }
 
-static void close_plan_fds(struct husk_plan *plan) {
+void husk_close_plan_fds(struct husk_plan *plan) {
   for (int i = 0; i < plan->n_joins; i++)
     if (plan->joins[i].fd >= 0) close(plan->joins[i].fd);
   if (plan->exec_fifo_fd >= 0) close(plan->exec_fifo_fd);
@@ -201,7 +201,7 @@ int husk_spawn_stage1(struct husk_plan *plan, husk_stage1_fn stage1, pid_t *stag
 
 int husk_spawn_init(struct husk_plan *plan, pid_t *stage1_pid, int *sync_fd) {
   int rc = husk_spawn_stage1(plan, run_stage1, stage1_pid, sync_fd);
-  close_plan_fds(plan); /* the child has its copies */
+  husk_close_plan_fds(plan); /* the child has its copies */
   return rc;
 }
 

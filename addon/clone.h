@@ -7,6 +7,9 @@
  * set and 0 is returned, else -errno. Closes the plan's fds in the parent either way. */
 int husk_spawn_init(struct husk_plan *plan, pid_t *stage1_pid, int *sync_fd);
 
+/* Close the fds the parent opened for an init's plan (namespace joins, exec and result fifos), as
+ * husk_spawn_init does once stage 1 has its copies; daemon.c, after sending them to the front end. */
+void husk_close_plan_fds(struct husk_plan *plan);
 /* Shared with exec.c. clone3 with `flags` (CLONE_INTO_CGROUP uses cgroup_fd; CLONE_PARENT gets
  * no exit signal of its own): the child's pid, 0 in the child, or -1 with errno. */
 long husk_raw_clone3(uint64_t flags, int cgroup_fd);

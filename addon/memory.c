@@ -40,7 +40,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-extern ElfW(Dyn) _DYNAMIC[];
+/* Weak: a static program (the daemon-mode front end, addon/frontend.c) has none, and binds nothing lazily. */
+extern ElfW(Dyn) _DYNAMIC[] __attribute__((weak));
 
 #define PAGE 4096UL
 #define BLOCK_MAGIC 0x68736b706c616e31ULL /* "hskplan1" */
@@ -143,6 +144,7 @@ struct scan {
 };
 
 static int bound_now(void) {
+  if (!_DYNAMIC) return 1;
   for (ElfW(Dyn) *d = _DYNAMIC; d->d_tag != DT_NULL; d++) {
     if (d->d_tag == DT_BIND_NOW) return 1;
     if (d->d_tag == DT_FLAGS && (d->d_un.d_val & DF_BIND_NOW)) return 1;

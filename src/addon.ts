@@ -107,6 +107,22 @@ export interface Addon {
   detachDeviceFilters(cgroupDir: string): number;
   /** The device programs attached directly to cgroupDir (any owner). */
   deviceFilters(cgroupDir: string): Array<{ id: number; name: string }>;
+
+  // ---- daemon mode (addon/daemon.c; docs/daemon.md) ----
+  /** execve(file, argv) with this environment; returns only by throwing. */
+  execve(file: string, argv: string[]): never;
+  /**
+   * The daemon's accept loop: returns false in the daemon once idle for idleMs (0: never), and in
+   * each forked worker its invocation (daemon/worker.ts Invocation). From then on spawnInit,
+   * spawnExec and waitpid go through the front end.
+   */
+  daemonServe(listenFd: number, buildId: string, idleMs: number): unknown;
+  /** Worker: tell the front end to exit with `code` (or to run the Node CLI itself), then _exit. */
+  workerFinish(code: number, fallback?: boolean): never;
+  /** Worker: the front end forwards the caller's signals to pid (its child) from now on. */
+  forwardSignals(pid: number): void;
+  /** Worker: the front end waits for pid (its child) and reports how it ended. */
+  collect(pid: number): { exitCode: number; signal: number };
 }
 
 let loaded: Addon | undefined;

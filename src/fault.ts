@@ -22,10 +22,9 @@
 //   delete:renamed      the state directory was renamed to <root>/@deleting-*, not yet removed
 //   delete:hooks        the state is gone; poststop hooks are next
 
-const wanted = process.env.HUSK_FAULT;
-
-/** SIGKILL this process if HUSK_FAULT names `point`. */
+/** SIGKILL this process if HUSK_FAULT names `point` (read each time: a daemon worker gets its environment late). */
 export function faultPoint(point: string): void {
+  const wanted = process.env.HUSK_FAULT;
   if (wanted === undefined || wanted !== point) return;
   process.kill(process.pid, 'SIGKILL');
   // SIGKILL to oneself is delivered before kill(2) returns to user space; never go on regardless.

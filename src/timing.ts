@@ -9,8 +9,12 @@
 // CPU time (user + system, all of the process's threads), which a busy machine inflates far less
 // than wall-clock time. `make bench` reads these lines.
 // With the variable unset every call is one boolean test: no module is loaded, nothing recorded.
+// In a worker of `husk daemon` the first phase is "worker" (from the fork to the command's start)
+// instead of "node", and the line is printed before the worker's _exit (no 'exit' event there).
 
-const enabled = process.env.HUSK_TIMING === '1';
+function enabled(): boolean {
+  return process.env.HUSK_TIMING === '1';
+}
 
 interface TimingState {
   command: string;
@@ -33,33 +37,46 @@ function cpuNow(): number {
 
 /** Start recording (idempotent). bin/husk calls it first, so "node" is Node's start-up alone. */
 export function startTiming(entryTime?: number, entryCpu?: number): void {
-  if (!enabled || state) return;
+  if (!enabled() || state) return;
   const t = entryTime ?? now();
   const cpu = entryCpu ?? cpuNow();
   state = { command: '', marks: [['node', t, cpu]], last: t, lastCpu: cpu };
-  process.on('exit', () => {
-    if (!state) return;
-    mark('exit');
-    const fields: Record<string, unknown> = { command: state.command };
-    const cpuFields: Record<string, number> = {};
-    let total = 0;
-    let totalCpu = 0;
-    for (const [name, ms, cpuMs] of state.marks) {
-      // A phase that happens twice (e.g. `run` = create + start) adds up.
-      fields[name] = round(((fields[name] as number | undefined) ?? 0) + ms);
-      cpuFields[name] = round((cpuFields[name] ?? 0) + cpuMs);
-      total += ms;
-      totalCpu += cpuMs;
-    }
-    fields.total = round(total);
-    cpuFields.total = round(totalCpu);
-    fields.cpu = cpuFields;
-    // bin/husk: whether V8 took build/husk.js.cache ("used"), refused it ("rejected") or had none.
-    const codeCache = (globalThis as { huskCodeCache?: string }).huskCodeCache;
-    if (codeCache) fields.codeCache = codeCache;
-    // fd 2 directly: process.stderr would load stream code into the figure it reports.
-    require('fs').writeSync(2, `husk-timing ${JSON.stringify(fields)}\n`);
-  });
+  process.on('exit', reportTiming);
+}
+
+/** A daemon worker: forget the daemon's own figures; the first phase, `firstName`, took firstMs. */
+export function restartTiming(firstName: string, firstMs: number): void {
+  state = undefined;
+  if (!enabled()) return;
+  const t = now();
+  const cpu = cpuNow();
+  state = { command: '', marks: [[firstName, firstMs, 0]], last: t, lastCpu: cpu };
+}
+
+/** Print the timing line (at exit; a daemon worker calls it before its _exit). */
+export function reportTiming(): void {
+  if (!state) return;
+  mark('exit');
+  const fields: Record<string, unknown> = { command: state.command };
+  const cpuFields: Record<string, number> = {};
+  let total = 0;
+  let totalCpu = 0;
+  for (const [name, ms, cpuMs] of state.marks) {
+    // A phase that happens twice (e.g. `run` = create + start) adds up.
+    fields[name] = round(((fields[name] as number | undefined) ?? 0) + ms);
+    cpuFields[name] = round((cpuFields[name] ?? 0) + cpuMs);
+    total += ms;
+    totalCpu += cpuMs;
+  }
+  fields.total = round(total);
+  cpuFields.total = round(totalCpu);
+  fields.cpu = cpuFields;
+  // bin/husk: whether V8 took build/husk.js.cache ("used"), refused it ("rejected") or had none.
+  const codeCache = (globalThis as { huskCodeCache?: string }).huskCodeCache;
+  if (codeCache) fields.codeCache = codeCache;
+  // fd 2 directly: process.stderr would load stream code into the figure it reports.
+  require('fs').writeSync(2, `husk-timing ${JSON.stringify(fields)}\n`);
+  state = undefined;
 }
 
 /** The subcommand being timed (its name goes into the timing line). */
@@ -79,7 +96,7 @@ export function mark(name: string): void {
 
 /** Whether HUSK_TIMING=1 (to skip work done only for timing). */
 export function timingEnabled(): boolean {
-  return enabled;
+  return enabled();
 }
 
 function round(ms: number): number {

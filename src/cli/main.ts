@@ -2,6 +2,7 @@
 // required only when chosen, so `husk state` never loads what `husk create` needs.
 import type { Argv } from 'yargs';
 import { HuskError } from '../errors';
+import { FallbackToNode } from '../daemon/mode';
 import { mark, startTiming, timingCommand } from '../timing';
 import { GLOBAL_OPTIONS, PARSER_CONFIGURATION } from './context';
 import { parseFast } from './fast-path';
@@ -46,6 +47,7 @@ const COMMANDS: Array<[string, CommandLoader]> = [
   ['events', () => require('./events')],
   ['ps', () => require('./ps')],
   ['features', () => require('./features')],
+  ['daemon', () => require('./daemon')],
 ];
 
 export async function main(argv: string[]): Promise<number> {
@@ -59,6 +61,7 @@ export async function main(argv: string[]): Promise<number> {
       await fast.module.handler(fast.argv);
       return typeof fast.argv.exitCode === 'number' ? fast.argv.exitCode : 0;
     } catch (err) {
+      if (err instanceof FallbackToNode) throw err; // a daemon worker hands the command back
       return reportFailure(err);
     }
   }
@@ -110,6 +113,7 @@ export async function main(argv: string[]): Promise<number> {
     const parsed = await cli.parseAsync(parseArgv);
     return typeof parsed.exitCode === 'number' ? parsed.exitCode : 0;
   } catch (err) {
+    if (err instanceof FallbackToNode) throw err;
     return reportFailure(err);
   }
 }

@@ -37,6 +37,7 @@ import { mark } from '../timing';
 import { resultFifoFor } from './start';
 import { launchInit, writeIdMapFiles } from './launch';
 import { killAndReap } from './processes';
+import { callerPid } from '../daemon/mode';
 
 export interface CreateOptions {
   id: string;
@@ -53,6 +54,8 @@ export interface CreateOptions {
   foreground?: boolean;
   /** Foreground `run` with a terminal: husk's own socket the pty master is sent to. */
   consoleSocketFd?: number;
+  /** Called with the loaded config before anything is made (run: whether a daemon worker can serve it). */
+  checkSpec?: (spec: Spec) => void;
 }
 
 export async function createContainer(global: GlobalOptions, options: CreateOptions): Promise<void> {
@@ -63,8 +66,10 @@ export async function createContainer(global: GlobalOptions, options: CreateOpti
 export function createWaitingContainer(global: GlobalOptions, options: CreateOptions): ContainerState {
   validateContainerId(options.id);
   const bundle = path.resolve(options.bundle);
-  const activation = socketActivationOf(process.env, process.pid);
+  // LISTEN_PID names the process the caller started: in daemon mode the front end.
+  const activation = socketActivationOf(process.env, callerPid());
   const spec = withSocketActivation(loadSpec(bundle), activation);
+  options.checkSpec?.(spec);
   checkTerminalRequest({ terminal: wantsTerminal(spec.process), consoleSocket: options.consoleSocket, detached: !options.foreground });
   options = { ...options, preserveFds: activation.listenFds + options.preserveFds };
   checkContainerHookState(spec, options.id, bundle);

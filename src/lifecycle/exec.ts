@@ -42,6 +42,7 @@ import { connectConsoleSocket } from './console-socket';
 import { writePidFile } from './pid-file';
 import { waitInForeground } from './foreground';
 import { killAndReap, killQuietly } from './processes';
+import { FallbackToNode, needsOwnProcess } from '../daemon/mode';
 
 export interface ExecOptions {
   id: string;
@@ -65,7 +66,7 @@ export async function execInContainer(global: GlobalOptions, options: ExecOption
   try {
     return await execProcess(global, options);
   } catch (err) {
-    if (err instanceof HuskError && err.exitCode !== EXEC_FAILED_STATUS) throw new HuskError(err.message, EXEC_FAILED_STATUS);
+    if (err instanceof HuskError && !(err instanceof FallbackToNode) && err.exitCode !== EXEC_FAILED_STATUS) throw new HuskError(err.message, EXEC_FAILED_STATUS);
     throw err;
   }
 }
@@ -83,6 +84,8 @@ async function execProcess(global: GlobalOptions, options: ExecOptions): Promise
     mark('config');
     const processSpec = options.processFile ? readProcessFile(options.processFile) : execProcessFromFlags(spec.process, options.flags);
     checkTerminalRequest({ terminal: processSpec.terminal === true, consoleSocket: options.consoleSocket, detached: options.detach });
+    // The terminal to attach is the caller's, and so are its SIGWINCHes: the Node CLI does it.
+    if (processSpec.terminal === true && !options.detach) needsOwnProcess('exec attached to a terminal');
     if (processSpec.terminal === true && !options.detach && !processSpec.consoleSize) {
       // The process may ask its size at once, before the attachment's first resize: start it
       // with the size of husk's terminal.
@@ -148,7 +151,7 @@ async function execProcess(global: GlobalOptions, options: ExecOptions): Promise
   }
   if (options.detach) return 0;
   try {
-    const status = await waitInForeground(pid, { onWindowChange: () => attachment?.resize() });
+    const status = await waitInForeground(pid, { onWindowChange: () => attachment?.resize() })();
     await attachment?.finish();
     return status;
   } finally {

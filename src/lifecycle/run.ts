@@ -16,6 +16,7 @@ import type { CreateOptions } from './create';
 import { destroyContainer } from './delete';
 import { waitInForeground } from './foreground';
 import { startContainer } from './start';
+import { needsOwnProcess } from '../daemon/mode';
 
 export interface RunOptions extends CreateOptions {
   detach: boolean;
@@ -35,6 +36,10 @@ export async function runContainer(global: GlobalOptions, options: RunOptions): 
       ...options,
       foreground,
       consoleSocketFd: theirConsoleEnd >= 0 ? theirConsoleEnd : undefined,
+      // The terminal to attach is the caller's, and so are its SIGWINCHes: the Node CLI does it.
+      checkSpec: (spec) => {
+        if (foreground && spec.process?.terminal === true) needsOwnProcess('run attached to a terminal');
+      },
     });
     try {
       if (ourConsoleEnd >= 0 && state.extra?.terminal) attachment = new TerminalAttachment(receiveMaster(ourConsoleEnd));
@@ -54,13 +59,13 @@ export async function runContainer(global: GlobalOptions, options: RunOptions): 
   } catch (err) {
     attachment?.close();
     removeContainer(global, options.id);
-    await exited?.catch(() => 0);
+    await exited?.().catch(() => 0);
     throw err;
   }
   if (!exited) return 0;
   let status: number;
   try {
-    status = await exited;
+    status = await exited();
     await attachment?.finish();
   } finally {
     attachment?.close();

@@ -1,0 +1,285 @@
+/* `husk daemon`. The daemon is a Node process that loaded all of husk once; for each front-end
+ * connection it forks a worker, a copy of that warm process, which runs one command line and exits.
+ * The worker is a fresh process per command, so nothing one command does (its globals, its
+ * environment, its working directory, a crash) reaches another, and the CLI code runs as it does
+ * under `node bin/husk`.
+ *
+ * Forking Node needs care:
+ *  - V8 marks its heap MADV_DONTFORK (it would be lost in a child): the daemon undoes that before
+ *    each fork;
+ *  - only the forking thread exists in the child: V8's and libuv's worker threads do not. The
+ *    daemon runs V8 --single-threaded (no background GC or compiler tasks), libuv's thread pool
+ *    re-creates itself in a child (pthread_atfork), binding.cc gives the worker a fresh event loop
+ *    (uv_loop_fork), and a worker leaves with _exit (Node's exit would join the missing threads).
+ *  - the daemon's own loop here is plain C: while it serves, no JavaScript runs in the daemon. */
+#include "daemon.h"
+#include "clone.h"
+#include "daemon-protocol.h"
+#include "frames.h"
+#include "plan-wire.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define MAX_WORKERS 512
+#define HELLO_TIMEOUT_MS 10000
+
+struct worker {
+  pid_t pid;
+  int pidfd;      /* readable once it exited */
+  int connection; /* kept to tell the front end how the worker ended */
+};
+
+static struct worker workers[MAX_WORKERS];
+static int n_workers;
+
+/* Undo V8's MADV_DONTFORK on every mapping (one call: madvise applies to the mapped parts of the
+ * range and reports ENOMEM for the holes). */
+static void let_fork_copy_everything(void) {
+  madvise((void *)0x1000, 0x7ffffffff000UL - 0x1000, MADV_DOFORK);
+}
+
+static void tell_front_end_how_it_ended(struct worker *w) {
+  int status = 0;
+  pid_t got;
+  do got = waitpid(w->pid, &status, WNOHANG);
+  while (got < 0 && errno == EINTR);
+  if (got == 0) return; /* not yet: poll again */
+  struct husk_frame frame = {FRAME_EXIT, 0, 0, 0, 0, 0};
+  if (got > 0 && WIFSIGNALED(status)) {
+    frame.type = FRAME_DIED;
+    frame.a = WTERMSIG(status);
+  } else if (got > 0 && WIFEXITED(status)) {
+    frame.a = WEXITSTATUS(status);
+  } else {
+    frame.a = 1;
+  }
+  /* The worker normally said EXIT itself and its front end is gone: this finds no reader. */
+  send(w->connection, &frame, sizeof frame, MSG_DONTWAIT | MSG_NOSIGNAL);
+  close(w->connection);
+  close(w->pidfd);
+  *w = workers[--n_workers];
+}
+
+static void forget_daemon_fds_in_worker(int listen_fd) {
+  close(listen_fd);
+  for (int i = 0; i < n_workers; i++) {
+    close(workers[i].pidfd);
+    close(workers[i].connection);
+  }
+  n_workers = 0;
+}
+
+int husk_daemon_serve(int listen_fd, int idle_ms) {
+  struct pollfd polled[MAX_WORKERS + 1];
+  for (;;) {
+    int n = 0;
+    if (n_workers < MAX_WORKERS) polled[n++] = (struct pollfd){listen_fd, POLLIN, 0};
+    int first_worker = n;
+    for (int i = 0; i < n_workers; i++) polled[n++] = (struct pollfd){workers[i].pidfd, POLLIN, 0};
+    int ready = poll(polled, (nfds_t)n, n_workers == 0 && idle_ms > 0 ? idle_ms : -1);
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready < 0) return husk_neg_errno();
+    if (ready == 0) return -ETIMEDOUT;
+    for (int i = n - 1; i >= first_worker; i--)
+      if (polled[i].revents) tell_front_end_how_it_ended(&workers[i - first_worker]);
+    if (first_worker == 0 || !(polled[0].revents & POLLIN)) continue;
+
+    int connection = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+    if (connection < 0) continue; /* the caller gave up (ECONNABORTED) or a transient error */
+    let_fork_copy_everything();
+    pid_t pid = fork();
+    if (pid == 0) {
+      forget_daemon_fds_in_worker(listen_fd);
+      return connection;
+    }
+    int pidfd = pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
+    if (pid < 0 || pidfd < 0) {
+      /* The front end reads end-of-file and says so; the daemon goes on. */
+      if (pid > 0) waitpid(pid, NULL, 0);
+      close(connection);
+      continue;
+    }
+    workers[n_workers++] = (struct worker){pid, pidfd, connection};
+  }
+}
+
+static int same_file(const char *a, const char *b) {
+  struct stat sa, sb;
+  if (stat(a, &sa) < 0 || stat(b, &sb) < 0) return 0;
+  return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* A worker resolves paths, reads /proc and makes cgroups as the daemon sees them: it can serve a
+ * caller only in the very same namespaces and root directory (a caller in another mount namespace,
+ * say containerd's in a sandbox, gets the Node CLI instead). */
+static int sees_what_caller_sees(pid_t caller) {
+  static const char *const namespaces[] = {"mnt", "pid", "net", "ipc", "uts", "user", "cgroup", "time"};
+  char theirs[64], ours[64];
+  for (size_t i = 0; i < sizeof namespaces / sizeof *namespaces; i++) {
+    snprintf(theirs, sizeof theirs, "/proc/%d/ns/%s", (int)caller, namespaces[i]);
+    snprintf(ours, sizeof ours, "/proc/self/ns/%s", namespaces[i]);
+    if (!same_file(theirs, ours)) return 0;
+  }
+  snprintf(theirs, sizeof theirs, "/proc/%d/root", (int)caller);
+  return same_file(theirs, "/");
+}
+
+/* HELLO's payload: build id, cwd, umask, argc, argv[1..], environment (daemon-protocol.h). */
+static int parse_hello(char *payload, size_t length, struct husk_invocation *inv, const char **build_id) {
+  size_t count = 0;
+  for (size_t i = 0; i < length; i++) count += payload[i] == '\0';
+  if (length == 0 || payload[length - 1] != '\0' || count < 4) return -EPROTO;
+  char **strings = calloc(count, sizeof *strings);
+  if (!strings) return -ENOMEM;
+  size_t k = 0;
+  for (char *p = payload; p < payload + length; p += strlen(p) + 1) strings[k++] = p;
+  *build_id = strings[0];
+  inv->cwd = strings[1];
+  inv->umask = (unsigned)strtoul(strings[2], NULL, 10) & 0777;
+  long argc = strtol(strings[3], NULL, 10);
+  if (argc < 1 || (size_t)argc - 1 > count - 4) {
+    free(strings);
+    return -EPROTO;
+  }
+  inv->argc = (int)argc - 1;
+  inv->envc = (int)(count - 4 - (size_t)inv->argc);
+  /* argv and envp point into one NULL-terminated array each, copied out of `strings`. */
+  inv->argv = calloc((size_t)inv->argc + 1, sizeof *inv->argv);
+  inv->envp = calloc((size_t)inv->envc + 1, sizeof *inv->envp);
+  if (!inv->argv || !inv->envp) {
+    free(strings);
+    return -ENOMEM;
+  }
+  memcpy(inv->argv, strings + 4, sizeof *inv->argv * (size_t)inv->argc);
+  memcpy(inv->envp, strings + 4 + inv->argc, sizeof *inv->envp * (size_t)inv->envc);
+  free(strings);
+  inv->payload = payload;
+  return 0;
+}
+
+int husk_worker_accept(int connection, const char *build_id, struct husk_invocation *inv) {
+  memset(inv, 0, sizeof *inv);
+  struct husk_frame frame;
+  char *payload = NULL;
+  int fds[HUSK_FRAME_MAX_FDS];
+  int rc = husk_frame_recv(connection, &frame, &payload, fds, HELLO_TIMEOUT_MS);
+  if (rc < 0) return rc;
+  if (frame.type != FRAME_HELLO || frame.n_fds != 3) {
+    for (uint32_t i = 0; i < frame.n_fds; i++) close(fds[i]);
+    free(payload);
+    return -EPROTO;
+  }
+  rc = husk_frame_send(connection, FRAME_WORKER, getpid(), 0, 0, NULL, 0, NULL, 0);
+  const char *their_build = "";
+  if (rc == 0) rc = parse_hello(payload, frame.length, inv, &their_build);
+  struct ucred peer;
+  socklen_t peer_length = sizeof peer;
+  if (rc == 0 && getsockopt(connection, SOL_SOCKET, SO_PEERCRED, &peer, &peer_length) < 0) rc = husk_neg_errno();
+  if (rc < 0) {
+    for (int i = 0; i < 3; i++) close(fds[i]);
+    free(payload);
+    return rc;
+  }
+  inv->caller_pid = peer.pid;
+  if (peer.uid != geteuid() || peer.pid <= 0 || strcmp(their_build, build_id) != 0 || !sees_what_caller_sees(peer.pid)) {
+    for (int i = 0; i < 3; i++) close(fds[i]);
+    husk_worker_finish(connection, 1, 0);
+  }
+  for (int i = 0; i < 3; i++) {
+    if (fds[i] != i) {
+      dup2(fds[i], i); /* not close-on-exec: hooks inherit the caller's stdio, as under Node */
+      close(fds[i]);
+    } else {
+      fcntl(i, F_SETFD, 0);
+    }
+  }
+  umask((mode_t)inv->umask);
+  return 0;
+}
+
+static int expect_reply(int connection, struct husk_frame *frame, int *fd) {
+  char *payload = NULL;
+  int fds[HUSK_FRAME_MAX_FDS];
+  int rc = husk_frame_recv(connection, frame, &payload, fds, -1);
+  free(payload);
+  if (rc < 0) return rc;
+  for (uint32_t i = 0; i < frame->n_fds; i++) {
+    if (fd && i == 0) *fd = fds[0];
+    else close(fds[i]);
+  }
+  if (frame->type == FRAME_ERROR) return -(frame->a > 0 ? frame->a : EPROTO);
+  return 0;
+}
+
+int husk_remote_spawn(int connection, int init, struct husk_plan *plan, pid_t *stage1_pid, int *sync_fd) {
+  int fds[HUSK_PLAN_WIRE_MAX_FDS];
+  int n_fds = 0;
+  size_t length = 0;
+  void *bytes = husk_plan_serialize(plan, &length, fds, &n_fds);
+  if (!bytes) return husk_neg_errno();
+  int rc = husk_frame_send(connection, init ? FRAME_SPAWN_INIT : FRAME_SPAWN_EXEC, 3 + plan->preserve_fds, 0, 0, bytes, length,
+                           fds, n_fds);
+  free(bytes);
+  /* The front end has its copies; the daemon's, as after a local spawn, are closed (init's fds). */
+  if (init) husk_close_plan_fds(plan);
+  if (rc < 0) return rc;
+  struct husk_frame reply;
+  int fd = -1;
+  rc = expect_reply(connection, &reply, &fd);
+  if (rc < 0) return rc;
+  if (reply.type != FRAME_SPAWNED || fd < 0) {
+    if (fd >= 0) close(fd);
+    return -EPROTO;
+  }
+  *stage1_pid = reply.a;
+  *sync_fd = fd;
+  return 0;
+}
+
+int husk_remote_waitpid(int connection, pid_t pid, int flags, pid_t *got, int *exit_code, int *signal) {
+  int rc = husk_frame_send(connection, FRAME_WAITPID, pid, flags, 0, NULL, 0, NULL, 0);
+  struct husk_frame reply;
+  if (rc == 0) rc = expect_reply(connection, &reply, NULL);
+  if (rc < 0) return rc;
+  if (reply.type != FRAME_WAITED) return -EPROTO;
+  *got = reply.a;
+  *exit_code = reply.b;
+  *signal = reply.c;
+  return 0;
+}
+
+int husk_remote_forward_signals(int connection, pid_t pid) {
+  int rc = husk_frame_send(connection, FRAME_FORWARD_SIGNALS, pid, 0, 0, NULL, 0, NULL, 0);
+  struct husk_frame reply;
+  if (rc == 0) rc = expect_reply(connection, &reply, NULL);
+  return rc < 0 ? rc : reply.type == FRAME_OK ? 0 : -EPROTO;
+}
+
+int husk_remote_collect(int connection, pid_t pid, int *exit_code, int *signal) {
+  int rc = husk_frame_send(connection, FRAME_COLLECT, pid, 0, 0, NULL, 0, NULL, 0);
+  struct husk_frame reply;
+  if (rc == 0) rc = expect_reply(connection, &reply, NULL);
+  if (rc < 0) return rc;
+  if (reply.type != FRAME_WAITED) return -EPROTO;
+  *exit_code = reply.b;
+  *signal = reply.c;
+  return 0;
+}
+
+void husk_worker_finish(int connection, int fallback, int exit_code) {
+  husk_frame_send(connection, fallback ? FRAME_FALLBACK : FRAME_EXIT, exit_code, 0, 0, NULL, 0, NULL, 0);
+  _exit(exit_code);
+}

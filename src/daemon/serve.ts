@@ -1,0 +1,114 @@
+// `husk daemon`: one warm Node process that serves the front end (build/bin/husk, addon/frontend.c)
+// so that a command costs a fork of a process that has loaded husk already, not a Node start-up.
+// See docs/daemon.md for what it does and does not do, and addon/daemon.c for the fork.
+import * as fs from 'fs';
+import * as path from 'path';
+import { addon } from '../addon';
+import { buildDirectory } from '../build-dir';
+import { HuskError, describeSystemError } from '../errors';
+import { runInvocation } from './worker';
+import type { Invocation } from './worker';
+
+const DAEMON_V8_FLAGS = ['--single-threaded', '--no-lazy'];
+
+export const DEFAULT_DAEMON_SOCKET = '/run/husk-daemon.sock';
+
+export interface DaemonOptions {
+  socket: string;
+  /** Exit after this long without a connection or a worker; 0: never. */
+  idleExitSeconds: number;
+}
+
+export async function serveDaemon(options: DaemonOptions): Promise<void> {
+  const native = addon();
+  // Workers are forks: no V8 background thread may be needed in them (addon/daemon.c). And every
+  // function compiled at load (--no-lazy), so workers inherit bytecode instead of each compiling
+  // what it runs: V8 refuses build/husk.js.cache under other flags than it was made with.
+  if (!DAEMON_V8_FLAGS.every((flag) => process.execArgv.includes(flag))) {
+    native.execve(process.execPath, [process.execPath, ...DAEMON_V8_FLAGS, ...process.execArgv, process.argv[1], ...process.argv.slice(2)]);
+  }
+  const buildId = readBuildId();
+  loadEverything();
+  const socket = path.resolve(options.socket);
+  removeStaleSocket(socket);
+  const listenFd = native.listenUnix(socket);
+  fs.chmodSync(socket, 0o600);
+  // The daemon keeps no directory busy; a worker moves to its caller's.
+  process.chdir('/');
+  for (;;) {
+    const invocation = native.daemonServe(listenFd, buildId, options.idleExitSeconds * 1000) as Invocation | false;
+    const forkedAt = performance.now();
+    if (invocation === false) {
+      fs.rmSync(socket, { force: true });
+      native.close(listenFd);
+      return;
+    }
+    await runInvocation(invocation, forkedAt); // never returns: the worker _exits
+  }
+}
+
+/** The build the front end must match (Makefile: build/build-id). */
+function readBuildId(): string {
+  const file = path.join(buildDirectory(), 'build-id');
+  try {
+    return fs.readFileSync(file, 'utf8').trim();
+  } catch (err) {
+    throw new HuskError(`husk daemon needs ${file}, which make writes: ${describeSystemError(err)}`);
+  }
+}
+
+/**
+ * Everything a command may load, loaded once here so that no worker pays for it: every subcommand
+ * and lifecycle module, the schema validators, yargs. Loading runs module bodies only, which
+ * compute no host facts (those are read per command), so workers inherit code, not answers.
+ */
+function loadEverything(): void {
+  // Written out, so that the bundler sees each module.
+  require('../cli/create');
+  require('../cli/start');
+  require('../cli/run');
+  require('../cli/exec');
+  require('../cli/state');
+  require('../cli/kill');
+  require('../cli/delete');
+  require('../cli/list');
+  require('../cli/spec');
+  require('../cli/pause');
+  require('../cli/resume');
+  require('../cli/update');
+  require('../cli/events');
+  require('../cli/ps');
+  require('../cli/features');
+  require('../lifecycle/query');
+  require('../lifecycle/create');
+  require('../lifecycle/run');
+  require('../lifecycle/exec');
+  require('../lifecycle/delete');
+  require('../lifecycle/kill');
+  require('../lifecycle/update');
+  require('../lifecycle/events');
+  require('../lifecycle/ps');
+  const { findSpecProblems } = require('../spec/validate') as typeof import('../spec/validate');
+  findSpecProblems({}); // loads the compiled validators
+  require('yargs/yargs');
+}
+
+/** A socket file no daemon answers on is removed; a live daemon is an error. */
+function removeStaleSocket(socket: string): void {
+  let stat: fs.Stats | undefined;
+  try {
+    stat = fs.lstatSync(socket);
+  } catch {
+    return;
+  }
+  if (!stat.isSocket()) throw new HuskError(`${socket} exists and is not a socket`);
+  let fd: number;
+  try {
+    fd = addon().consoleConnect(socket);
+  } catch {
+    fs.rmSync(socket, { force: true });
+    return;
+  }
+  addon().close(fd);
+  throw new HuskError(`a husk daemon already listens on ${socket}`);
+}

@@ -1,0 +1,53 @@
+// A worker of `husk daemon`: a fork of the warm daemon that runs one command line exactly as
+// `node bin/husk <args>` would, as the caller that ran the front end (its arguments, environment,
+// working directory, umask and stdio), then leaves with _exit (addon/daemon.c says why).
+import * as path from 'path';
+import { addon } from '../addon';
+import { buildDirectory } from '../build-dir';
+import { FallbackToNode, setCallerPid } from './mode';
+import { reportTiming, restartTiming } from '../timing';
+
+/** What the front end sent (addon/daemon.h, struct husk_invocation). */
+export interface Invocation {
+  argv: string[];
+  /** KEY=VALUE entries. */
+  env: string[];
+  cwd: string;
+  callerPid: number;
+  workerPid: number;
+}
+
+export async function runInvocation(invocation: Invocation, forkedAt: number): Promise<never> {
+  const native = addon();
+  try {
+    becomeTheCaller(invocation);
+  } catch {
+    // Its working directory is gone, say: the Node CLI meets the same and reports it its own way.
+    return native.workerFinish(0, true);
+  }
+  restartTiming('worker', performance.now() - forkedAt);
+  // Required here, not imported: cli/main.ts loads this module (through cli/daemon.ts).
+  const { main } = require('../cli/main') as typeof import('../cli/main');
+  let code: number;
+  try {
+    code = await main(invocation.argv);
+  } catch (err) {
+    if (err instanceof FallbackToNode) return native.workerFinish(0, true);
+    throw err;
+  }
+  reportTiming();
+  return native.workerFinish(code);
+}
+
+function becomeTheCaller(invocation: Invocation): void {
+  setCallerPid(invocation.callerPid);
+  // Node keeps the pid it started with; the worker is another process.
+  Object.defineProperty(process, 'pid', { value: invocation.workerPid, enumerable: true, configurable: true, writable: false });
+  process.chdir(invocation.cwd);
+  for (const name of Object.keys(process.env)) delete process.env[name];
+  for (const entry of invocation.env) {
+    const equals = entry.indexOf('=');
+    if (equals > 0) process.env[entry.slice(0, equals)] = entry.slice(equals + 1);
+  }
+  process.argv = [process.execPath, path.join(buildDirectory(), '..', 'bin', 'husk'), ...invocation.argv];
+}
