@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -34,12 +35,16 @@
 #include <unistd.h>
 
 #define MAX_WORKERS 512
+#define SPARE_WORKERS 2
 #define HELLO_TIMEOUT_MS 10000
 
+/* A worker is forked before it is needed (a "spare"): it waits in accept(), so a command does not
+ * wait for a fork (~1 ms of copying the daemon's page tables). Once it has a connection it hands
+ * the daemon a copy (HANDOFF below) and the daemon forks the next spare. */
 struct worker {
   pid_t pid;
   int pidfd;      /* readable once it exited */
-  int connection; /* kept to tell the front end how the worker ended */
+  int connection; /* -1 while spare; then kept to tell the front end how the worker ended */
 };
 
 static struct worker workers[MAX_WORKERS];
@@ -51,68 +56,134 @@ static void let_fork_copy_everything(void) {
   madvise((void *)0x1000, 0x7ffffffff000UL - 0x1000, MADV_DOFORK);
 }
 
-static void tell_front_end_how_it_ended(struct worker *w) {
+static int count_spares(void) {
+  int spares = 0;
+  for (int i = 0; i < n_workers; i++) spares += workers[i].connection < 0;
+  return spares;
+}
+
+static void forget_worker(int index) {
+  struct worker *w = &workers[index];
+  if (w->connection >= 0) close(w->connection);
+  close(w->pidfd);
+  *w = workers[--n_workers];
+}
+
+static void tell_front_end_how_it_ended(int index) {
+  struct worker *w = &workers[index];
   int status = 0;
   pid_t got;
   do got = waitpid(w->pid, &status, WNOHANG);
   while (got < 0 && errno == EINTR);
   if (got == 0) return; /* not yet: poll again */
-  struct husk_frame frame = {FRAME_EXIT, 0, 0, 0, 0, 0};
-  if (got > 0 && WIFSIGNALED(status)) {
-    frame.type = FRAME_DIED;
-    frame.a = WTERMSIG(status);
-  } else if (got > 0 && WIFEXITED(status)) {
-    frame.a = WEXITSTATUS(status);
-  } else {
-    frame.a = 1;
+  if (w->connection >= 0) {
+    struct husk_frame frame = {FRAME_EXIT, 0, 0, 0, 0, 0};
+    if (got > 0 && WIFSIGNALED(status)) {
+      frame.type = FRAME_DIED;
+      frame.a = WTERMSIG(status);
+    } else if (got > 0 && WIFEXITED(status)) {
+      frame.a = WEXITSTATUS(status);
+    } else {
+      frame.a = 1;
+    }
+    /* The worker normally said EXIT itself and its front end is gone: this finds no reader. */
+    send(w->connection, &frame, sizeof frame, MSG_DONTWAIT | MSG_NOSIGNAL);
   }
-  /* The worker normally said EXIT itself and its front end is gone: this finds no reader. */
-  send(w->connection, &frame, sizeof frame, MSG_DONTWAIT | MSG_NOSIGNAL);
-  close(w->connection);
-  close(w->pidfd);
-  *w = workers[--n_workers];
+  forget_worker(index);
 }
 
-static void forget_daemon_fds_in_worker(int listen_fd) {
-  close(listen_fd);
+/* In a new spare: wait for a connection, give the daemon a copy, and become its worker. A spare
+ * dies with the daemon (nobody would reap it or answer for it); a worker finishes its command. */
+static int become_spare(int listen_fd, const int handoff[2], pid_t daemon) {
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != daemon) _exit(0);
+  close(handoff[0]);
   for (int i = 0; i < n_workers; i++) {
     close(workers[i].pidfd);
-    close(workers[i].connection);
+    if (workers[i].connection >= 0) close(workers[i].connection);
   }
   n_workers = 0;
+  int connection;
+  do connection = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+  while (connection < 0 && (errno == EINTR || errno == ECONNABORTED));
+  if (connection < 0) _exit(0);
+  prctl(PR_SET_PDEATHSIG, 0);
+  pid_t self = getpid();
+  husk_send_with_fd(handoff[1], &self, sizeof self, connection);
+  close(handoff[1]);
+  close(listen_fd);
+  return connection;
+}
+
+/* Fork a spare. In the spare this returns its connection (>= 0) once it has one; in the daemon -1. */
+static int fork_spare(int listen_fd, const int handoff[2]) {
+  if (n_workers == MAX_WORKERS) return -1;
+  pid_t daemon = getpid();
+  let_fork_copy_everything();
+  pid_t pid = fork();
+  if (pid == 0) return become_spare(listen_fd, handoff, daemon);
+  int pidfd = pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
+  if (pidfd < 0) {
+    if (pid > 0) {
+      kill(pid, SIGKILL);
+      waitpid(pid, NULL, 0);
+    }
+    return -1;
+  }
+  workers[n_workers++] = (struct worker){pid, pidfd, -1};
+  return -1;
+}
+
+/* HANDOFF: a spare took a connection; keep the copy that comes with its pid. */
+static void take_handoff(int handoff_fd) {
+  pid_t pid = 0;
+  int connection = -1;
+  long n = husk_recv_with_fd(handoff_fd, &pid, sizeof pid, &connection);
+  if (n != (long)sizeof pid || connection < 0) return;
+  for (int i = 0; i < n_workers; i++) {
+    if (workers[i].pid == pid && workers[i].connection < 0) {
+      workers[i].connection = connection;
+      return;
+    }
+  }
+  close(connection);
 }
 
 int husk_daemon_serve(int listen_fd, int idle_ms) {
+  int pair[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) return husk_neg_errno();
+  listen(listen_fd, SOMAXCONN); /* more than husk_console_listen's 16: bursts of 50 callers */
   struct pollfd polled[MAX_WORKERS + 1];
   for (;;) {
+    while (count_spares() < SPARE_WORKERS && n_workers < MAX_WORKERS) {
+      int before = n_workers;
+      int connection = fork_spare(listen_fd, pair);
+      if (connection >= 0) return connection; /* in the new worker */
+      if (n_workers == before) break;         /* fork failed: try again after a pause */
+    }
     int n = 0;
-    if (n_workers < MAX_WORKERS) polled[n++] = (struct pollfd){listen_fd, POLLIN, 0};
-    int first_worker = n;
+    polled[n++] = (struct pollfd){pair[0], POLLIN, 0};
     for (int i = 0; i < n_workers; i++) polled[n++] = (struct pollfd){workers[i].pidfd, POLLIN, 0};
-    int ready = poll(polled, (nfds_t)n, n_workers == 0 && idle_ms > 0 ? idle_ms : -1);
+    int busy = n_workers - count_spares();
+    int timeout = count_spares() < SPARE_WORKERS ? 100 : busy == 0 && idle_ms > 0 ? idle_ms : -1;
+    int ready = poll(polled, (nfds_t)n, timeout);
     if (ready < 0 && errno == EINTR) continue;
     if (ready < 0) return husk_neg_errno();
-    if (ready == 0) return -ETIMEDOUT;
-    for (int i = n - 1; i >= first_worker; i--)
-      if (polled[i].revents) tell_front_end_how_it_ended(&workers[i - first_worker]);
-    if (first_worker == 0 || !(polled[0].revents & POLLIN)) continue;
-
-    int connection = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
-    if (connection < 0) continue; /* the caller gave up (ECONNABORTED) or a transient error */
-    let_fork_copy_everything();
-    pid_t pid = fork();
-    if (pid == 0) {
-      forget_daemon_fds_in_worker(listen_fd);
-      return connection;
+    if (ready == 0 && busy == 0 && idle_ms > 0 && count_spares() == SPARE_WORKERS) {
+      /* Idle: the spares go with the daemon. */
+      for (int i = n_workers - 1; i >= 0; i--) {
+        kill(workers[i].pid, SIGKILL);
+        waitpid(workers[i].pid, NULL, 0);
+        forget_worker(i);
+      }
+      close(pair[0]);
+      close(pair[1]);
+      return -ETIMEDOUT;
     }
-    int pidfd = pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
-    if (pid < 0 || pidfd < 0) {
-      /* The front end reads end-of-file and says so; the daemon goes on. */
-      if (pid > 0) waitpid(pid, NULL, 0);
-      close(connection);
-      continue;
-    }
-    workers[n_workers++] = (struct worker){pid, pidfd, connection};
+    if (polled[0].revents & POLLIN) take_handoff(pair[0]);
+    /* Indexes shift as workers go: walk the pidfds from the end. */
+    for (int i = n - 1; i >= 1; i--)
+      if (polled[i].revents) tell_front_end_how_it_ended(i - 1);
   }
 }
 
