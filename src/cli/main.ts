@@ -97,7 +97,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
 
-  const chosen = argv.find((a) => !a.startsWith('-'));
+  const chosen = commandWord(argv);
   timingCommand(chosen ?? '');
   let parseArgv = argv;
   for (const [name, load] of COMMANDS) {
@@ -116,6 +116,18 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof FallbackToNode) throw err;
     return reportFailure(err);
   }
+}
+
+/** The first word that is neither a flag nor the value of a global flag (`--root R list` → list). */
+function commandWord(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (!arg.startsWith('-')) return arg;
+    const name = arg.replace(/^--?/, '');
+    const option = (GLOBAL_OPTIONS as Record<string, { type: string }>)[name];
+    if (option?.type === 'string') i++; // its value follows
+  }
+  return undefined;
 }
 
 interface ParserOptions {
