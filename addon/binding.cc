@@ -31,6 +31,7 @@ extern "C" {
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <string>
@@ -858,6 +859,8 @@ Napi::Value DaemonServe(const Napi::CallbackInfo &info) {
   int idle_ms = info[2].As<Napi::Number>().Int32Value();
   int connection = husk_daemon_serve(listen_fd, idle_ms);
   if (connection == -ETIMEDOUT) return Napi::Boolean::New(env, false);
+  struct timespec accepted;
+  clock_gettime(CLOCK_MONOTONIC, &accepted);
   if (connection < 0) return ThrowErrno(env, "serving the daemon socket", -connection);
   // In the worker. Its event loop must not be the daemon's (they would share one epoll set).
   uv_loop_t *loop = nullptr;
@@ -879,6 +882,9 @@ Napi::Value DaemonServe(const Napi::CallbackInfo &info) {
   free(invocation.argv);
   free(invocation.envp);
   free(invocation.payload);
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  result.Set("sinceAcceptMs", Napi::Number::New(env, (now.tv_sec - accepted.tv_sec) * 1e3 + (now.tv_nsec - accepted.tv_nsec) / 1e6));
   return result;
 }
 

@@ -9,7 +9,8 @@
 // CPU time (user + system, all of the process's threads), which a busy machine inflates far less
 // than wall-clock time. `make bench` reads these lines.
 // With the variable unset every call is one boolean test: no module is loaded, nothing recorded.
-// In a worker of `husk daemon` the first phase is "worker" (from the fork to the command's start)
+// In a worker of `husk daemon` the first phase is "worker" (from the accept of the connection to
+// the command's start)
 // instead of "node", and the line is printed before the worker's _exit (no 'exit' event there).
 
 function enabled(): boolean {

@@ -15,9 +15,12 @@ export interface Invocation {
   cwd: string;
   callerPid: number;
   workerPid: number;
+  /** Milliseconds from the accept of the connection until daemonServe returned in the worker. */
+  sinceAcceptMs: number;
 }
 
-export async function runInvocation(invocation: Invocation, forkedAt: number): Promise<never> {
+export async function runInvocation(invocation: Invocation): Promise<never> {
+  const acceptedAt = performance.now() - invocation.sinceAcceptMs;
   const native = addon();
   try {
     becomeTheCaller(invocation);
@@ -25,7 +28,7 @@ export async function runInvocation(invocation: Invocation, forkedAt: number): P
     // Its working directory is gone, say: the Node CLI meets the same and reports it its own way.
     return native.workerFinish(0, true);
   }
-  restartTiming('worker', performance.now() - forkedAt);
+  restartTiming('worker', performance.now() - acceptedAt);
   // Required here, not imported: cli/main.ts loads this module (through cli/daemon.ts).
   const { main } = require('../cli/main') as typeof import('../cli/main');
   let code: number;
