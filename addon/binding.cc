@@ -925,6 +925,8 @@ Napi::Value Execve(const Napi::CallbackInfo &info) {
   std::vector<char *> argv;
   for (std::string &s : strings) argv.push_back(&s[0]);
   argv.push_back(nullptr);
+  // Node leaves 0, 1 and 2 close-on-exec: the new program must keep them.
+  for (int fd = 0; fd < 3; fd++) fcntl(fd, F_SETFD, 0);
   execv(file.c_str(), argv.data());
   return ThrowErrno(env, "execve " + file, errno);
 }

@@ -44,6 +44,12 @@ export async function runInvocation(invocation: Invocation): Promise<never> {
 
 function becomeTheCaller(invocation: Invocation): void {
   setCallerPid(invocation.callerPid);
+  // process.exit (yargs calls it after --help) would run Node's exit path, which joins threads
+  // that exist only in the daemon: a worker must leave through workerFinish.
+  process.exit = ((code?: number) => {
+    reportTiming();
+    addon().workerFinish(Number(code ?? process.exitCode ?? 0));
+  }) as typeof process.exit;
   // Node keeps the pid it started with; the worker is another process.
   Object.defineProperty(process, 'pid', { value: invocation.workerPid, enumerable: true, configurable: true, writable: false });
   process.chdir(invocation.cwd);
