@@ -4,6 +4,9 @@
 // and `ctr run --runc-binary <husk wrapper> --runc-root <dir>` for each container. Every test
 // checks what the container saw and what containerd reported (exit statuses, task status,
 // metrics, errors), and the command lines the shim gave husk.
+// Twice: with husk as bin/husk (Node), then in daemon mode (docs/daemon.md): the shim runs the
+// front end, build/bin/husk, and a private `husk daemon` in the sandbox serves it; the last test
+// checks that the daemon served every command (none fell back to the Node CLI).
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -11,14 +14,14 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { REPO_ROOT } from '../helpers/paths';
 import { buildOciArchive, type OciImage } from './oci-image';
-import { cgroupExists, cgroupV1Mount, clientSkipReason, describe as describeResult, runCommand, Sandbox, waitFor, type CommandResult } from './sandbox';
+import { cgroupExists, cgroupV1Mount, clientSkipReason, describe as describeResult, HUSK_MODES, runCommand, Sandbox, waitFor, type CommandResult } from './sandbox';
 import { startContainerd } from './setup';
 
-const skip = clientSkipReason(['containerd', 'ctr', 'containerd-shim-runc-v2', 'python3']);
+const CLIENT_BINARIES = ['containerd', 'ctr', 'containerd-shim-runc-v2', 'python3'];
 const PTY_RUN = path.join(REPO_ROOT, 'test', 'helpers', 'pty-run.py');
 const TEST_TIMEOUT = { timeout: 60_000 };
 
-describe('containerd drives husk through the runc v2 shim', { skip }, () => {
+for (const mode of HUSK_MODES) describe(`containerd drives husk through the runc v2 shim (${mode})`, { skip: clientSkipReason(CLIENT_BINARIES, mode) }, () => {
   let sandbox: Sandbox;
   let containerd: ChildProcess;
   let image: OciImage;
@@ -27,7 +30,7 @@ describe('containerd drives husk through the runc v2 shim', { skip }, () => {
   let runcBinary: string;
   let socket: string;
   // containerd's namespace: container cgroups are /<namespace>/<id>, husk's state <huskRoot>/<namespace>.
-  const namespace = `husk-clients-${process.pid}`;
+  const namespace = `husk-clients-${mode}-${process.pid}`;
 
   const ctr = (args: string[], options: { input?: string; timeoutMs?: number } = {}): Promise<CommandResult> =>
     sandbox.run('ctr', ['--address', socket, '--namespace', namespace, ...args], options);
@@ -53,7 +56,9 @@ describe('containerd drives husk through the runc v2 shim', { skip }, () => {
     sandbox = await Sandbox.start('containerd');
     sandbox.ownCgroupParent(`/${namespace}`);
     huskRoot = path.join(sandbox.dir, 'husk-root');
-    runcBinary = sandbox.writeHuskWrapper('husk');
+    runcBinary = sandbox.writeHuskWrapper('husk', [], mode);
+    // Before containerd: the shims it starts inherit its environment (no HUSK_DAEMON_SOCKET).
+    if (mode === 'daemon') await sandbox.startHuskDaemon();
     ({ daemon: containerd, socket } = await startContainerd(sandbox));
     const bundle = sandbox.makeBusyboxBundle();
     rootfs = path.join(bundle, 'rootfs');
@@ -64,16 +69,24 @@ describe('containerd drives husk through the runc v2 shim', { skip }, () => {
 
   after(async () => {
     if (!sandbox) return;
-    // Whatever a failed test left: tasks, then containers, then containerd itself.
-    for (const id of (await ctr(['task', 'ls', '-q'])).stdout.split('\n').filter(Boolean)) await ctr(['task', 'delete', '--force', id]);
-    for (const id of (await ctr(['container', 'ls', '-q'])).stdout.split('\n').filter(Boolean)) await ctr(['container', 'rm', id]);
-    const leftInHusk = await huskList();
-    if (containerd && containerd.exitCode === null) {
-      const exited = new Promise((resolve) => containerd.once('exit', resolve));
-      containerd.kill('SIGTERM');
-      await exited;
+    let leftInHusk: string[];
+    let leftovers: string[];
+    try {
+      // Whatever a failed test left: tasks, then containers, then containerd itself.
+      if (socket) {
+        for (const id of (await ctr(['task', 'ls', '-q'])).stdout.split('\n').filter(Boolean)) await ctr(['task', 'delete', '--force', id]);
+        for (const id of (await ctr(['container', 'ls', '-q'])).stdout.split('\n').filter(Boolean)) await ctr(['container', 'rm', id]);
+      }
+      leftInHusk = await huskList();
+      if (containerd && containerd.exitCode === null) {
+        const exited = new Promise((resolve) => containerd.once('exit', resolve));
+        containerd.kill('SIGTERM');
+        await exited;
+      }
+    } finally {
+      // Also when before() failed half-way: the namespace holder and the husk daemon must go.
+      leftovers = await sandbox.close();
     }
-    const leftovers = await sandbox.close();
     assert.deepEqual(leftInHusk, [], 'husk state left behind');
     // The shims exit when their last task is deleted; anything still running was leaked.
     assert.deepEqual(leftovers.filter((p) => !p.includes('containerd --config')), [], 'processes left in the sandbox');
@@ -236,4 +249,17 @@ describe('containerd drives husk through the runc v2 shim', { skip }, () => {
     assert.equal(cgroupExists(`/${namespace}/fails`), false);
     await ctr(['container', 'rm', 'fails']);
   });
+
+  if (mode === 'daemon') {
+    it('husk daemon served every command: none fell back to the Node CLI', TEST_TIMEOUT, async (t) => {
+      const calls = sandbox.huskCalls();
+      assert.ok(calls.length >= 40, `the shim's calls:\n${calls.join('\n')}`);
+      assert.deepEqual(sandbox.nodeFallbacks(), [], 'front ends that ran the Node CLI');
+      t.diagnostic(`husk daemon served all ${calls.length} husk commands the shims (and the test) ran`);
+      // The fallback log works: a front end told not to connect runs `node`, and it is logged.
+      const off = await sandbox.run(runcBinary, ['--root', path.join(huskRoot, namespace), 'list', '-q'], { env: { HUSK_DAEMON_SOCKET: 'off' } });
+      assert.equal(off.status, 0, describeResult(off));
+      assert.deepEqual(sandbox.nodeFallbacks().map((run) => run.command.split(' ').slice(-2)), [['list', '-q']]);
+    });
+  }
 });

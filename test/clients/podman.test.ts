@@ -3,20 +3,23 @@
 // its own, in a sandbox namespace (sandbox.ts) where its CNI bridge network lives too. Images
 // come from the busybox OCI archive made at test time (`podman load`). Each test checks what the
 // container saw, what Podman reported, and the command lines conmon and Podman gave husk.
+// Twice: with husk as bin/husk (Node), then in daemon mode (docs/daemon.md): conmon and Podman run
+// the front end, build/bin/husk, and a private `husk daemon` in the sandbox serves it; the last
+// test checks which commands the daemon served: all but the --uidmap container's two.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { HUSK_BIN, REPO_ROOT } from '../helpers/paths';
+import { REPO_ROOT } from '../helpers/paths';
 import { buildOciArchive, type OciImage } from './oci-image';
-import { cgroupExists, cgroupV1Mount, clientSkipReason, describe as describeResult, runCommand, Sandbox, waitFor, type CommandResult } from './sandbox';
+import { cgroupExists, cgroupV1Mount, clientSkipReason, describe as describeResult, HUSK_MODES, huskBinary, runCommand, Sandbox, waitFor, type CommandResult } from './sandbox';
 import { setupPodman } from './setup';
 
-const skip = clientSkipReason(['podman', 'conmon', 'python3', 'ip']);
+const CLIENT_BINARIES = ['podman', 'conmon', 'python3', 'ip'];
 const PTY_RUN = path.join(REPO_ROOT, 'test', 'helpers', 'pty-run.py');
 const TEST_TIMEOUT = { timeout: 90_000 };
 
-describe('Podman drives husk through conmon', { skip }, () => {
+for (const mode of HUSK_MODES) describe(`Podman drives husk through conmon (${mode})`, { skip: clientSkipReason(CLIENT_BINARIES, mode) }, () => {
   let sandbox: Sandbox;
   let image: OciImage;
   let runtime: string;
@@ -24,7 +27,9 @@ describe('Podman drives husk through conmon', { skip }, () => {
   let env: Record<string, string>;
   let globalFlags: string[];
   // Container cgroups go under this parent (--cgroup-parent), conmon's in <parent>/conmon.
-  const cgroupParent = `/husk-clients-podman-${process.pid}`;
+  const cgroupParent = `/husk-clients-podman-${mode}-${process.pid}`;
+  /** The container run with --uidmap (its conmon has a mount namespace of its own). */
+  let usernsId = '';
 
   const podman = (args: string[], options: { input?: string } = {}): Promise<CommandResult> =>
     sandbox.run('podman', [...globalFlags, ...args], { env, ...options });
@@ -36,7 +41,7 @@ describe('Podman drives husk through conmon', { skip }, () => {
   /** `podman run` flags every container here gets. */
   const runFlags = (): string[] => ['--cgroup-parent', cgroupParent];
   const huskList = async (): Promise<string[]> => {
-    const listed = await sandbox.run(HUSK_BIN, ['--root', huskRoot, 'list', '-q']);
+    const listed = await sandbox.run(huskBinary(mode), ['--root', huskRoot, 'list', '-q']);
     return listed.stdout.split('\n').filter((line) => line !== '');
   };
   const inspect = async (name: string, format: string): Promise<string> => (await ok(['inspect', '--format', format, name])).stdout.trim();
@@ -52,9 +57,12 @@ describe('Podman drives husk through conmon', { skip }, () => {
     sandbox.ownCgroupParent(cgroupParent);
     huskRoot = path.join(sandbox.dir, 'husk-root');
     // What Podman runs: husk with its state under the sandbox (Podman passes no --root), logged.
-    runtime = sandbox.writeHuskWrapper('husk', ['--root', huskRoot]);
+    runtime = sandbox.writeHuskWrapper('husk', ['--root', huskRoot], mode);
     ({ env, globalFlags } = setupPodman(sandbox, { husk: runtime }));
     globalFlags.push('--runtime', 'husk');
+    // On the default socket: Podman passes the runtime only a few variables of its own
+    // (conmon: PATH, HOME, XDG_RUNTIME_DIR...; its own calls: XDG_RUNTIME_DIR, PWD), never HUSK_DAEMON_SOCKET.
+    if (mode === 'daemon') await sandbox.startHuskDaemon();
     const bundle = sandbox.makeBusyboxBundle();
     image = buildOciArchive(path.join(bundle, 'rootfs'), sandbox.dir, 'localhost/husk-busybox:test');
     const loaded = await ok(['load', '-i', image.archive]);
@@ -65,9 +73,15 @@ describe('Podman drives husk through conmon', { skip }, () => {
 
   after(async () => {
     if (!sandbox) return;
-    await podman(['rm', '--all', '--force', '--time', '0']);
-    const leftInHusk = await huskList();
-    const leftovers = await sandbox.close();
+    let leftInHusk: string[];
+    let leftovers: string[];
+    try {
+      await podman(['rm', '--all', '--force', '--time', '0']);
+      leftInHusk = await huskList();
+    } finally {
+      // Also when before() failed half-way: the namespace holder and the husk daemon must go.
+      leftovers = await sandbox.close();
+    }
     assert.deepEqual(leftInHusk, [], 'husk state left behind');
     assert.deepEqual(leftovers, [], 'processes left in the sandbox (conmon, containers)');
     assert.equal(cgroupExists(cgroupParent), false, 'cgroups left behind');
@@ -75,7 +89,7 @@ describe('Podman drives husk through conmon', { skip }, () => {
 
   it('run --rm with husk given by path: output, exit status, --network none, no state left', TEST_TIMEOUT, async () => {
     // The plain form: `podman --runtime /path/to/husk`, husk's default --root (in the sandbox's /run).
-    const flags = globalFlags.map((flag) => (flag === 'husk' ? HUSK_BIN : flag));
+    const flags = globalFlags.map((flag) => (flag === 'husk' ? huskBinary(mode) : flag));
     const result = await sandbox.run('podman', [
       ...flags, 'run', '--rm', ...runFlags(), '--network', 'none', image.reference,
       'sh', '-c', 'echo hello from husk; id -u; ls /sys/class/net; ulimit -n; exit 3',
@@ -216,9 +230,11 @@ describe('Podman drives husk through conmon', { skip }, () => {
       'sh', '-c', 'id; pwd; hostname; echo $FOO; cat /proc/sys/kernel/msgmax']);
     assert.deepEqual(user.stdout.trim().split('\n'), ['uid=1000(user) gid=1000(user) groups=1000(user),65534(nogroup)', '/tmp', 'podhost', 'bar', '9000']);
 
-    const userns = await ok(['run', '--rm', ...runFlags(), '--network', 'none', '--uidmap', '0:100000:65536', '--gidmap', '0:100000:65536', image.reference,
-      'sh', '-c', 'cat /proc/self/uid_map; id -u']);
+    const cidFile = path.join(sandbox.dir, 'userns.cid');
+    const userns = await ok(['run', '--rm', ...runFlags(), '--network', 'none', '--uidmap', '0:100000:65536', '--gidmap', '0:100000:65536',
+      '--cidfile', cidFile, image.reference, 'sh', '-c', 'cat /proc/self/uid_map; id -u']);
     assert.deepEqual(userns.stdout.trim().split('\n').map((line) => line.trim().split(/\s+/).join(' ')), ['0 100000 65536', '0']);
+    usernsId = fs.readFileSync(cidFile, 'utf8').trim();
   });
 
   it('the default network: a CNI bridge in the sandbox, the address Podman reports', TEST_TIMEOUT, async () => {
@@ -269,4 +285,28 @@ describe('Podman drives husk through conmon', { skip }, () => {
     assert.equal(memory.status, 0, describeResult(memory));
     assert.equal(memory.stdout.trim(), String(2 << 20));
   });
+
+  if (mode === 'daemon') {
+    it('husk daemon served every command but the --uidmap container\'s (conmon in a mount namespace of its own)', TEST_TIMEOUT, async (t) => {
+      const calls = sandbox.huskCalls();
+      assert.ok(calls.length >= 40, `Podman's and conmon's calls:\n${calls.join('\n')}`);
+      // The daemon served every front end Podman and conmon ran but two. For a container with a
+      // user namespace (--uidmap), Podman starts conmon in a mount namespace of its own, and a front
+      // end in another mount namespace than the daemon's runs the Node CLI by design: conmon's
+      // create, and the delete of the `podman container cleanup` conmon starts at the exit.
+      const fallbacks = sandbox.nodeFallbacks();
+      const usernsCalls = sandbox.huskCalls().filter((call) => call.includes(usernsId));
+      assert.deepEqual(
+        fallbacks.map(({ command, inSandboxMountNamespace }) => [inSandboxMountNamespace, usernsCalls.find((call) => command.endsWith(` ${call}`))?.replace(/^--log-format=json --log \S+ /, '').split(' ')[0]]),
+        [[false, 'create'], [false, 'delete']],
+        fallbacks.map((run) => JSON.stringify(run)).join('\n'),
+      );
+      t.diagnostic(`husk daemon served ${calls.length - fallbacks.length} of the ${calls.length} husk commands Podman and conmon ran`);
+      // The fallback log works: a front end told not to connect runs `node`, and it is logged.
+      const off = await sandbox.run(runtime, ['list', '-q'], { env: { HUSK_DAEMON_SOCKET: 'off' } });
+      assert.equal(off.status, 0, describeResult(off));
+      const logged = sandbox.nodeFallbacks().slice(fallbacks.length);
+      assert.deepEqual(logged.map((run) => [run.inSandboxMountNamespace, run.command.endsWith(` --root ${huskRoot} list -q`)]), [[true, true]], JSON.stringify(logged));
+    });
+  }
 });

@@ -9,11 +9,31 @@
 //   * overlay mounts of image snapshots are in the sandbox's mount namespace only.
 // close() kills whatever still runs in the namespace (shims, conmon, containers), so nothing
 // outlives the test, and removes the directory and the cgroups the containers were put in.
+//
+// Daemon mode (docs/daemon.md): startHuskDaemon() runs a private `husk daemon` inside the sandbox,
+// in the same namespaces as containerd and conmon (the front end falls back to Node for a caller in
+// other namespaces), listening on the default socket, /run/husk-daemon.sock, which is the
+// sandbox's own /run. The wrapper then runs the front end, build/bin/husk, with a `node` first on
+// PATH that logs every fallback to the Node CLI (nodeFallbacks()), so a test can tell that the
+// daemon served the client's commands rather than Node.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { BUNDLE_SCRIPT_PATH, HUSK_BIN } from '../helpers/paths';
+import { BUNDLE_SCRIPT_PATH, HUSK_BIN, REPO_ROOT } from '../helpers/paths';
+
+/** How the client runs husk: bin/husk (Node) itself, or the front end served by `husk daemon`. */
+export type HuskMode = 'direct' | 'daemon';
+export const HUSK_MODES: HuskMode[] = ['direct', 'daemon'];
+/** The daemon mode's `husk` (addon/frontend.c). */
+export const FRONT_END_BIN = path.join(REPO_ROOT, 'build', 'bin', 'husk');
+/** Where front ends look for the daemon when HUSK_DAEMON_SOCKET is unset (addon/daemon-protocol.h). */
+export const DEFAULT_DAEMON_SOCKET = '/run/husk-daemon.sock';
+
+/** The `husk` a client runs in this mode. */
+export function huskBinary(mode: HuskMode): string {
+  return mode === 'daemon' ? FRONT_END_BIN : HUSK_BIN;
+}
 
 export interface CommandResult {
   command: string;
@@ -30,13 +50,13 @@ export interface CommandOptions {
   timeoutMs?: number;
 }
 
-/** Why the client tests cannot run here, or false. */
-export function clientSkipReason(binaries: string[]): string | false {
+/** Why the client tests cannot run here (in this mode), or false. */
+export function clientSkipReason(binaries: string[], mode: HuskMode = 'direct'): string | false {
   if (process.getuid?.() !== 0) return 'client tests need root';
   for (const binary of ['unshare', 'nsenter', 'tar', ...binaries]) {
     if (!which(binary)) return `${binary} is not installed (scripts/install-deps.sh installs it)`;
   }
-  if (!fs.existsSync(HUSK_BIN)) return `${HUSK_BIN} is missing (make)`;
+  if (!fs.existsSync(huskBinary(mode))) return `${huskBinary(mode)} is missing (make)`;
   return false;
 }
 
@@ -57,8 +77,11 @@ export class Sandbox {
   readonly dir: string;
   /** Every command line husk was called with, one per line (the logging wrapper writes it). */
   readonly callsLog: string;
+  /** Every time a front end ran the Node CLI instead of being served: its mount namespace and command line. */
+  readonly fallbacksLog: string;
   private holder: ChildProcess | undefined;
   private holderPid = 0;
+  private huskDaemon: ChildProcess | undefined;
   private mountNamespace = '';
   /** Cgroup paths (relative to each hierarchy's root) that close() removes when empty. */
   private readonly cgroupParents: string[] = [];
@@ -66,6 +89,7 @@ export class Sandbox {
   private constructor(name: string) {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), `husk-${name}-`));
     this.callsLog = path.join(this.dir, 'husk-calls.log');
+    this.fallbacksLog = path.join(this.dir, 'node-fallbacks.log');
   }
 
   static async start(name: string): Promise<Sandbox> {
@@ -122,12 +146,26 @@ export class Sandbox {
 
   /**
    * A script that logs its arguments to callsLog and runs husk with them (after `extraArgs`):
-   * what the client calls, so a test can check the exact command lines it used.
+   * what the client calls, so a test can check the exact command lines it used. In daemon mode
+   * it runs the front end, with a `node` first on PATH that logs to fallbacksLog before running
+   * the real one: the front end runs the Node CLI through `node` on PATH (addon/frontend.c).
    */
-  writeHuskWrapper(name: string, extraArgs: string[] = []): string {
+  writeHuskWrapper(name: string, extraArgs: string[] = [], mode: HuskMode = 'direct'): string {
     const file = path.join(this.dir, name);
-    const quoted = [HUSK_BIN, ...extraArgs].map(shellQuote).join(' ');
-    fs.writeFileSync(file, `#!/bin/sh\nprintf '%s\\n' "$*" >> ${shellQuote(this.callsLog)}\nexec ${quoted} "$@"\n`, { mode: 0o755 });
+    const quoted = [huskBinary(mode), ...extraArgs].map(shellQuote).join(' ');
+    const lines = ['#!/bin/sh', `printf '%s\\n' "$*" >> ${shellQuote(this.callsLog)}`];
+    if (mode === 'daemon') {
+      const nodeDir = path.join(this.dir, 'fallback-bin');
+      fs.mkdirSync(nodeDir, { recursive: true });
+      fs.writeFileSync(
+        path.join(nodeDir, 'node'),
+        `#!/bin/sh\nprintf '%s %s\\n' "$(readlink /proc/$$/ns/mnt)" "$*" >> ${shellQuote(this.fallbacksLog)}\nexec ${shellQuote(process.execPath)} "$@"\n`,
+        { mode: 0o755 },
+      );
+      // Podman runs some commands with no PATH at all: then only this directory.
+      lines.push(`PATH=${shellQuote(nodeDir)}\${PATH:+:$PATH}`, 'export PATH');
+    }
+    fs.writeFileSync(file, [...lines, `exec ${quoted} "$@"`, ''].join('\n'), { mode: 0o755 });
     return file;
   }
 
@@ -138,6 +176,67 @@ export class Sandbox {
     } catch {
       return [];
     }
+  }
+
+  /**
+   * Each time a daemon-mode wrapper's front end ran the Node CLI: bin/husk's command line, and
+   * whether the front end was in the sandbox's mount namespace (the daemon's) or in another one,
+   * where it falls back by design (docs/daemon.md).
+   */
+  nodeFallbacks(): Array<{ command: string; inSandboxMountNamespace: boolean }> {
+    let text = '';
+    try {
+      text = fs.readFileSync(this.fallbacksLog, 'utf8');
+    } catch {
+      return [];
+    }
+    return text
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => {
+        const space = line.indexOf(' ');
+        return { command: line.slice(space + 1), inSandboxMountNamespace: line.slice(0, space) === this.mountNamespace };
+      });
+  }
+
+  /**
+   * Start `husk daemon` inside the sandbox on the default socket (the sandbox's own /run), wait
+   * until it listens, and check that it serves a front end there: HUSK_TIMING's first phase is
+   * "worker", not "node". close() stops it (before counting what was left in the sandbox).
+   */
+  async startHuskDaemon(): Promise<void> {
+    // Front ends must find the daemon as a deployed one would, by the default path: a
+    // HUSK_DAEMON_SOCKET from our environment would reach them through containerd and miss it.
+    delete process.env.HUSK_DAEMON_SOCKET;
+    const log = path.join(this.dir, 'husk-daemon.log');
+    // --idle-exit: should this process die without close(), the daemon goes away on its own.
+    const daemon = this.spawnDaemon(HUSK_BIN, ['daemon', '--socket', DEFAULT_DAEMON_SOCKET, '--idle-exit', '300'], log);
+    this.huskDaemon = daemon;
+    await waitFor('husk daemon to listen in the sandbox', () => {
+      if (daemon.exitCode !== null || daemon.signalCode !== null) throw new Error(`husk daemon exited: ${fs.readFileSync(log, 'utf8')}`);
+      return fs.existsSync(`/proc/${this.holderPid}/root${DEFAULT_DAEMON_SOCKET}`) ? true : undefined;
+    });
+    const probe = await this.run(FRONT_END_BIN, ['--root', path.join(this.dir, 'probe-root'), 'list'], { env: { HUSK_TIMING: '1' } });
+    const timing = probe.stderr.match(/^husk-timing (\{.*\})$/m);
+    if (probe.status !== 0 || !timing || !('worker' in JSON.parse(timing[1]))) {
+      throw new Error(`husk daemon does not serve the sandbox: ${describe(probe)}`);
+    }
+  }
+
+  /** SIGTERM the husk daemon (if started) and wait for it and its workers; returns its log. */
+  async stopHuskDaemon(): Promise<string> {
+    const daemon = this.huskDaemon;
+    this.huskDaemon = undefined;
+    if (!daemon) return '';
+    if (daemon.exitCode === null && daemon.signalCode === null) {
+      const exited = new Promise((resolve) => daemon.once('exit', resolve));
+      daemon.kill('SIGTERM');
+      await exited;
+    }
+    // Its spare workers die of the daemon's death (PDEATHSIG), a moment later.
+    const workers = (): number[] => this.processesInside().filter((pid) => commandLine(pid).includes(`${HUSK_BIN} daemon `));
+    await waitFor('the husk daemon\'s workers to exit', () => (workers().length === 0 ? true : undefined), 5_000).catch(() => undefined);
+    return fs.readFileSync(path.join(this.dir, 'husk-daemon.log'), 'utf8');
   }
 
   /** A busybox rootfs (bundles/make-busybox-bundle.sh); returns the bundle directory. */
@@ -170,6 +269,7 @@ export class Sandbox {
 
   /** Kill what is left inside, end the namespaces, remove the cgroups and the directory. */
   async close(): Promise<string[]> {
+    await this.stopHuskDaemon();
     const leftovers = this.processesInside().map((pid) => `${pid} ${commandLine(pid)}`);
     for (let round = 0; round < 50; round++) {
       const pids = this.processesInside();
