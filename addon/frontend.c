@@ -18,12 +18,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -219,6 +221,30 @@ static int reply_waited(int connection, pid_t pid, int flags) {
   return husk_frame_send(connection, FRAME_WAITED, got, code, sig, NULL, 0, NULL, 0);
 }
 
+/* COLLECT: wait for pid to exit; meanwhile the worker waits for the answer, and if it dies
+ * instead (someone killed it), the daemon says so on the connection: end as it did. */
+static int collect(int connection, pid_t pid) {
+  int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+  if (pidfd >= 0) {
+    struct pollfd polled[2] = {{pidfd, POLLIN, 0}, {connection, POLLIN, 0}};
+    for (;;) {
+      int ready = poll(polled, 2, -1);
+      if (ready < 0 && errno == EINTR) continue;
+      if (ready < 0 || polled[0].revents) break;
+      struct husk_frame frame;
+      char *payload = NULL;
+      int fds[HUSK_FRAME_MAX_FDS];
+      int rc = husk_frame_recv(connection, &frame, &payload, fds, 0);
+      if (rc == 0 && frame.type == FRAME_DIED) die_of_signal(frame.a);
+      if (rc == 0 && frame.type == FRAME_EXIT) exit(frame.a);
+      fprintf(stderr, "husk: lost the connection to husk daemon while waiting for process %d\n", (int)pid);
+      exit(1);
+    }
+    close(pidfd);
+  }
+  return reply_waited(connection, pid, 0);
+}
+
 /* Answers the worker until it says how this ends; returns only for FALLBACK. */
 static void serve_worker(int connection) {
   for (;;) {
@@ -255,7 +281,7 @@ static void serve_worker(int connection) {
         rc = husk_frame_send(connection, FRAME_OK, 0, 0, 0, NULL, 0, NULL, 0);
         break;
       case FRAME_COLLECT:
-        rc = reply_waited(connection, frame.a, 0);
+        rc = collect(connection, frame.a);
         foreground_pid = 0;
         break;
       default:
