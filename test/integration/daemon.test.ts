@@ -477,13 +477,10 @@ describe('daemon mode', { skip: skipReason() }, () => {
       });
     });
 
-    // The message is lost the usual way: `husk daemon` re-executes itself with its V8 flags
-    // (src/daemon/serve.ts, addon/binding.cc Execve), and Node leaves fds 0-2 close-on-exec, so
-    // the re-executed daemon's stdio is /dev/null: its errors (and anything it prints) vanish.
-    it("the refusal says why ('already listens') as `husk daemon` is usually started", {
-      ...testOptions,
-      todo: 'husk daemon loses its stdio when it re-executes itself with its V8 flags (Node leaves fds 0-2 close-on-exec)',
-    }, async () => {
+    // As `husk daemon` is usually started, it re-executes itself with its V8 flags
+    // (src/daemon/serve.ts, addon/binding.cc Execve); Node leaves fds 0-2 close-on-exec, so
+    // without care the re-executed daemon's stdio is gone and its errors vanish.
+    it("the refusal says why ('already listens') as `husk daemon` is usually started", testOptions, async () => {
       const ctx = context();
       await withLiveDaemon(ctx, async (live) => {
         const second = await spawnRuntime(HUSK_BIN, ['daemon', '--socket', live.socket, '--idle-exit', '2'], path.join(ctx.tmpDir, 'io-second')).result;
