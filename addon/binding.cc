@@ -850,6 +850,13 @@ Napi::Value DeviceFilters(const Napi::CallbackInfo &info) {
 
 // ---- daemon mode (daemon.c) ----
 
+// A worker's event loop must not be the daemon's (they would share one epoll set): made anew in
+// each worker while it still waits for its connection.
+uv_loop_t *daemon_loop = nullptr;
+void GiveWorkerItsOwnLoop() {
+  if (uv_loop_fork(daemon_loop) != 0) _exit(70);
+}
+
 // daemonServe(listenFd, buildId, idleMs): the daemon's accept loop. Returns in the daemon only
 // when idle (false), and in each forked worker with its invocation {argv, env, cwd, callerPid}.
 Napi::Value DaemonServe(const Napi::CallbackInfo &info) {
@@ -857,14 +864,12 @@ Napi::Value DaemonServe(const Napi::CallbackInfo &info) {
   int listen_fd = info[0].As<Napi::Number>().Int32Value();
   std::string build_id = info[1].As<Napi::String>().Utf8Value();
   int idle_ms = info[2].As<Napi::Number>().Int32Value();
-  int connection = husk_daemon_serve(listen_fd, idle_ms);
+  if (napi_get_uv_event_loop(env, &daemon_loop) != napi_ok) return ThrowErrno(env, "the event loop", EINVAL);
+  int connection = husk_daemon_serve(listen_fd, idle_ms, GiveWorkerItsOwnLoop);
   if (connection == -ETIMEDOUT) return Napi::Boolean::New(env, false);
   struct timespec accepted;
   clock_gettime(CLOCK_MONOTONIC, &accepted);
   if (connection < 0) return ThrowErrno(env, "serving the daemon socket", -connection);
-  // In the worker. Its event loop must not be the daemon's (they would share one epoll set).
-  uv_loop_t *loop = nullptr;
-  if (napi_get_uv_event_loop(env, &loop) != napi_ok || uv_loop_fork(loop) != 0) _exit(70);
   husk_invocation invocation;
   int rc = husk_worker_accept(connection, build_id.c_str(), &invocation);
   if (rc != 0) _exit(rc < 0 ? 71 : 0);

@@ -225,6 +225,8 @@ static void touch_learned_pages(void) {
 
 /* In a new spare: wait for a connection, give the daemon a copy, and become its worker. A spare
  * dies with the daemon (nobody would reap it or answer for it); a worker finishes its command. */
+static void (*prepare_spare)(void);
+
 static int become_spare(int listen_fd, const int handoff[2], pid_t daemon) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (getppid() != daemon) _exit(0);
@@ -235,6 +237,7 @@ static int become_spare(int listen_fd, const int handoff[2], pid_t daemon) {
   }
   n_workers = 0;
   touch_learned_pages();
+  if (prepare_spare) prepare_spare();
   int connection;
   do connection = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
   while (connection < 0 && (errno == EINTR || errno == ECONNABORTED));
@@ -302,13 +305,17 @@ static void take_handoff(int handoff_fd) {
   close(connection);
 }
 
-int husk_daemon_serve(int listen_fd, int idle_ms) {
+int husk_daemon_serve(int listen_fd, int idle_ms, void (*prepare)(void)) {
+  prepare_spare = prepare;
   int pair[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) return husk_neg_errno();
   listen(listen_fd, SOMAXCONN); /* more than husk_console_listen's 16: bursts of 50 callers */
   struct pollfd polled[MAX_WORKERS + 1];
   for (;;) {
-    while (count_spares() < SPARE_WORKERS && n_workers < MAX_WORKERS) {
+    /* While commands run, one spare is enough: forking and preparing another (~1-3 ms of CPU)
+     * would compete with them for the CPUs. The second comes once nothing runs. */
+    int wanted = n_workers > count_spares() ? 1 : SPARE_WORKERS;
+    while (count_spares() < wanted && n_workers < MAX_WORKERS) {
       int before = n_workers;
       int connection = fork_spare(listen_fd, pair);
       if (connection >= 0) return connection; /* in the new worker */
@@ -318,7 +325,7 @@ int husk_daemon_serve(int listen_fd, int idle_ms) {
     polled[n++] = (struct pollfd){pair[0], POLLIN, 0};
     for (int i = 0; i < n_workers; i++) polled[n++] = (struct pollfd){workers[i].pidfd, POLLIN, 0};
     int busy = n_workers - count_spares();
-    int timeout = count_spares() < SPARE_WORKERS ? 100 : busy == 0 && idle_ms > 0 ? idle_ms : -1;
+    int timeout = count_spares() < wanted ? 100 : busy == 0 && idle_ms > 0 ? idle_ms : -1;
     int ready = poll(polled, (nfds_t)n, timeout);
     if (ready < 0 && errno == EINTR) continue;
     if (ready < 0) return husk_neg_errno();

@@ -9,8 +9,8 @@
 /* Accept connections on listen_fd and fork a worker for each; reap the workers and tell each
  * front end how its worker ended. Returns only in a worker (the connection's fd), or in the daemon
  * with -ETIMEDOUT once idle_ms passed with no connection and no worker (idle_ms <= 0: never), or
- * another -errno. */
-int husk_daemon_serve(int listen_fd, int idle_ms);
+ * another -errno. `prepare` runs in each worker before it waits for its connection. */
+int husk_daemon_serve(int listen_fd, int idle_ms, void (*prepare)(void));
 
 struct husk_invocation {
   char *payload;    /* owns the strings below */
