@@ -236,7 +236,10 @@ static int become_spare(int listen_fd, const int handoff[2], pid_t daemon) {
     if (workers[i].connection >= 0) close(workers[i].connection);
   }
   n_workers = 0;
-  touch_learned_pages();
+  /* With callers already waiting (a burst), take one now: touching the pages first would only
+   * make it wait longer. */
+  struct pollfd waiting = {listen_fd, POLLIN, 0};
+  if (poll(&waiting, 1, 0) == 0) touch_learned_pages();
   if (prepare_spare) prepare_spare();
   int connection;
   do connection = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
