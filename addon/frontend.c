@@ -189,7 +189,11 @@ static int spawn(int *connection, const struct husk_frame *frame, const char *pa
   /* The caller's preserved fds (3 .. floor-1) go to the container: none of ours may sit there. */
   for (int i = 0; i < n_fds; i++) {
     int moved = husk_move_fd_above(fds[i], floor);
-    if (moved < 0) return husk_frame_send(*connection, FRAME_ERROR, -moved, 0, 0, NULL, 0, NULL, 0);
+    if (moved < 0) {
+      close_fds(fds + i, n_fds - i);
+      close_fds(fds, i);
+      return husk_frame_send(*connection, FRAME_ERROR, -moved, 0, 0, NULL, 0, NULL, 0);
+    }
     fds[i] = moved;
   }
   if (*connection < floor) {
@@ -198,7 +202,11 @@ static int spawn(int *connection, const struct husk_frame *frame, const char *pa
     *connection = moved;
   }
   struct husk_plan *plan = husk_plan_deserialize(payload, frame->length, fds, n_fds);
-  if (!plan) return husk_frame_send(*connection, FRAME_ERROR, errno ? errno : EINVAL, 0, 0, NULL, 0, NULL, 0);
+  if (!plan) {
+    int err = errno ? errno : EINVAL;
+    close_fds(fds, n_fds); /* a refused plan leaves its fds with us */
+    return husk_frame_send(*connection, FRAME_ERROR, err, 0, 0, NULL, 0, NULL, 0);
+  }
   pid_t stage1 = 0;
   int sync_fd = -1;
   int rc = frame->type == FRAME_SPAWN_INIT ? husk_spawn_init(plan, &stage1, &sync_fd) : husk_spawn_exec(plan, &stage1, &sync_fd);

@@ -6,6 +6,7 @@ import { addon } from '../addon';
 import { buildDirectory } from '../build-dir';
 import { FallbackToNode, setCallerPid } from './mode';
 import { reportTiming, restartTiming } from '../timing';
+import { reportFailure } from '../cli/report';
 
 /** What the front end sent (addon/daemon.h, struct husk_invocation). */
 export interface Invocation {
@@ -36,7 +37,8 @@ export async function runInvocation(invocation: Invocation): Promise<never> {
     code = await main(invocation.argv);
   } catch (err) {
     if (err instanceof FallbackToNode) return native.workerFinish(0, true);
-    throw err;
+    // main reports its own failures; anything else still ends here, never in Node's exit path.
+    code = reportFailure(err);
   }
   reportTiming();
   return native.workerFinish(code);
