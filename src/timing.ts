@@ -19,6 +19,8 @@ function enabled(): boolean {
 
 interface TimingState {
   command: string;
+  /** Extra fields of the line (a daemon worker: Node modules it had to load itself). */
+  notes?: Record<string, unknown>;
   marks: Array<[string, number, number]>;
   last: number;
   lastCpu: number;
@@ -75,9 +77,15 @@ export function reportTiming(): void {
   // bin/husk: whether V8 took build/husk.js.cache ("used"), refused it ("rejected") or had none.
   const codeCache = (globalThis as { huskCodeCache?: string }).huskCodeCache;
   if (codeCache) fields.codeCache = codeCache;
+  Object.assign(fields, state.notes);
   // fd 2 directly: process.stderr would load stream code into the figure it reports.
   require('fs').writeSync(2, `husk-timing ${JSON.stringify(fields)}\n`);
   state = undefined;
+}
+
+/** An extra field of the timing line. */
+export function timingNote(name: string, value: unknown): void {
+  if (state) state.notes = { ...state.notes, [name]: value };
 }
 
 /** The subcommand being timed (its name goes into the timing line). */

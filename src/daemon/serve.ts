@@ -6,7 +6,7 @@ import * as path from 'path';
 import { addon } from '../addon';
 import { buildDirectory } from '../build-dir';
 import { HuskError, describeSystemError } from '../errors';
-import { runInvocation } from './worker';
+import { nodeModulesLoaded, runInvocation } from './worker';
 import type { Invocation } from './worker';
 
 const DAEMON_V8_FLAGS = ['--single-threaded', '--no-lazy', '--expose-gc'];
@@ -37,14 +37,15 @@ export async function serveDaemon(options: DaemonOptions): Promise<void> {
   // The daemon keeps no directory busy; a worker moves to its caller's.
   process.chdir('/');
   (globalThis as unknown as { gc(): void }).gc();
+  const modulesLoadedBefore = nodeModulesLoaded().length;
   for (;;) {
-    const invocation = native.daemonServe(listenFd, buildId, options.idleExitSeconds * 1000) as Invocation | false;
+    const invocation = native.daemonServe(listenFd, buildId, options.idleExitSeconds * 1000) as Omit<Invocation, 'modulesLoadedBefore'> | false;
     if (invocation === false) {
       fs.rmSync(socket, { force: true });
       native.close(listenFd);
       return;
     }
-    await runInvocation(invocation); // never returns: the worker _exits
+    await runInvocation({ ...invocation, modulesLoadedBefore }); // never returns: the worker _exits
   }
 }
 
@@ -92,9 +93,11 @@ function loadEverything(): void {
   const { findSpecProblems } = require('../spec/validate') as typeof import('../spec/validate');
   findSpecProblems({}); // loads the compiled validators
   require('yargs/yargs');
-  // Node loads perf_hooks on the first use of the global `performance` (HUSK_TIMING, the worker's
-  // own clock): ~3 ms that every worker would pay again.
+  // Node modules that load on first use, which every worker would compile again:
+  // perf_hooks (the global `performance`: HUSK_TIMING, the worker's own clock; ~3 ms) and
+  // fs's rimraf (recursive removal: delete, run). A path that cannot exist: nothing is removed.
   performance.now();
+  fs.rmSync('/proc/self/husk-daemon-preload', { recursive: true, force: true });
 }
 
 /** A socket file no daemon answers on is removed; a live daemon is an error. */

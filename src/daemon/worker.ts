@@ -5,8 +5,13 @@ import * as path from 'path';
 import { addon } from '../addon';
 import { buildDirectory } from '../build-dir';
 import { FallbackToNode, setCallerPid } from './mode';
-import { reportTiming, restartTiming } from '../timing';
+import { reportTiming, restartTiming, timingEnabled, timingNote } from '../timing';
 import { reportFailure } from '../cli/report';
+
+/** The Node builtin modules loaded so far ("NativeModule fs", ...): process.moduleLoadList. */
+export function nodeModulesLoaded(): string[] {
+  return ((process as unknown as { moduleLoadList?: string[] }).moduleLoadList ?? []).filter((entry) => entry.startsWith('NativeModule '));
+}
 
 /** What the front end sent (addon/daemon.h, struct husk_invocation). */
 export interface Invocation {
@@ -18,6 +23,8 @@ export interface Invocation {
   workerPid: number;
   /** Milliseconds from the accept of the connection until daemonServe returned in the worker. */
   sinceAcceptMs: number;
+  /** How many Node modules the daemon had loaded (serve.ts adds it). */
+  modulesLoadedBefore: number;
 }
 
 export async function runInvocation(invocation: Invocation): Promise<never> {
@@ -40,6 +47,8 @@ export async function runInvocation(invocation: Invocation): Promise<never> {
     // main reports its own failures; anything else still ends here, never in Node's exit path.
     code = reportFailure(err);
   }
+  // Node's own modules the command loaded (the daemon should have: each costs a compile per command).
+  if (timingEnabled()) timingNote('nodeModulesLoaded', nodeModulesLoaded().slice(invocation.modulesLoadedBefore));
   reportTiming();
   return native.workerFinish(code);
 }

@@ -107,6 +107,13 @@ describe('daemon mode', { skip: skipReason() }, () => {
 
   function assertServedBy(result: RunResult, expected: 'worker' | 'node'): void {
     assert.equal(servedBy(result.stderr), expected, `expected the ${expected} to serve it: ${describeResult(result)}`);
+    if (expected === 'worker') {
+      // The daemon loads what commands need once: a worker that loads a Node module compiles it
+      // again for every command (perf_hooks cost ~3 ms that way).
+      const line = result.stderr.split('\n').find((candidate) => candidate.startsWith('husk-timing '));
+      const timing = JSON.parse(line!.slice('husk-timing '.length)) as { nodeModulesLoaded?: string[] };
+      assert.deepEqual(timing.nodeModulesLoaded, [], `the worker loaded Node modules: ${describeResult(result)}`);
+    }
   }
 
   /** A bundle with a host directory bound at /marker (the program leaves files there). */
