@@ -72,7 +72,8 @@ $(FRONT_END): $(FRONT_END_SRC) $(wildcard addon/*.h) $(BUILD_ID)
 	@mkdir -p build/bin
 	gcc -static -O2 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -fno-strict-aliasing \
 	  -ffunction-sections -fdata-sections -Wl,--gc-sections \
-	  -DHUSK_BUILD_ID='"'"$$(cat $(BUILD_ID))"'"' -o $@ $(FRONT_END_SRC) -lseccomp
+	  -DHUSK_BUILD_ID='"'"$$(cat $(BUILD_ID))"'"' -DHUSK_BUILD_NODE='"'"$$(command -v $(NODE))"'"' \
+	  -o $@ $(FRONT_END_SRC) -lseccomp
 
 test: deps all test-unit test-integration test-daemon test-clients test-reliability conformance
 

@@ -117,6 +117,10 @@ static void exec_node_cli(char **argv) {
   unsetenv("NODE_EXTRA_CA_CERTS");
   prepare_stdio(0);
   execvp("node", node_argv);
+#ifdef HUSK_BUILD_NODE
+  /* Podman runs some commands with no PATH at all: then the node this build was made with. */
+  execv(HUSK_BUILD_NODE, node_argv);
+#endif
   fprintf(stderr, "husk: cannot run node (needed for %s): %s\n", entry, strerror(errno));
   exit(127);
 }
