@@ -9,7 +9,7 @@
  *    each fork;
  *  - only the forking thread exists in the child: V8's and libuv's worker threads do not. The
  *    daemon runs V8 --single-threaded (no background GC or compiler tasks), libuv's thread pool
- *    re-creates itself in a child (pthread_atfork), binding.cc gives the worker a fresh event loop
+ *    re-creates itself in a child (pthread_atfork), binding.cc gives each spare a fresh event loop
  *    (uv_loop_fork), and a worker leaves with _exit (Node's exit would join the missing threads).
  *  - the daemon's own loop here is plain C: while it serves, no JavaScript runs in the daemon. */
 #include "daemon.h"
@@ -223,10 +223,11 @@ static void touch_learned_pages(void) {
     madvise((void *)learned_read.ranges[i].start, learned_read.ranges[i].length, MADV_POPULATE_READ);
 }
 
-/* In a new spare: wait for a connection, give the daemon a copy, and become its worker. A spare
- * dies with the daemon (nobody would reap it or answer for it); a worker finishes its command. */
+/* What binding.cc has each spare do before it waits (its own event loop). */
 static void (*prepare_spare)(void);
 
+/* In a new spare: wait for a connection, give the daemon a copy, and become its worker. A spare
+ * dies with the daemon (nobody would reap it or answer for it); a worker finishes its command. */
 static int become_spare(int listen_fd, const int handoff[2], pid_t daemon) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (getppid() != daemon) _exit(0);
