@@ -19,8 +19,13 @@ function tty(): typeof Tty {
   return require('tty') as typeof Tty;
 }
 
-/** How long output may still arrive after the process exited (from its children holding the pty). */
-const DRAIN_AFTER_EXIT_MS = 200;
+/**
+ * How long output may still arrive after the process exited. Normally the end of output (EIO,
+ * every slave fd closed) comes at once and this is not waited for; it bounds the wait when the
+ * process's children keep the pty open. 200 ms lost the last line now and then on a loaded
+ * machine (the exec -t test under `make test`), so it is a second.
+ */
+const DRAIN_AFTER_EXIT_MS = 1000;
 
 export class TerminalAttachment {
   private readonly master: Tty.ReadStream;
