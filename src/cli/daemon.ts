@@ -3,6 +3,12 @@
 import type { Argv } from 'yargs';
 import { needsOwnProcess } from '../daemon/mode';
 
+/** $HUSK_DAEMON_SOCKET unless it is unset or "off" (what tells front ends not to connect). */
+function defaultSocket(): string {
+  const fromEnvironment = process.env.HUSK_DAEMON_SOCKET;
+  return fromEnvironment && fromEnvironment !== 'off' ? fromEnvironment : '/run/husk-daemon.sock';
+}
+
 export function register(cli: Argv): Argv {
   return cli.command(
     'daemon',
@@ -11,7 +17,7 @@ export function register(cli: Argv): Argv {
       y
         .option('socket', {
           type: 'string',
-          default: process.env.HUSK_DAEMON_SOCKET || '/run/husk-daemon.sock',
+          default: defaultSocket(),
           describe: 'where to listen (front ends read $HUSK_DAEMON_SOCKET, default /run/husk-daemon.sock)',
         })
         .option('idle-exit', { type: 'number', default: 0, describe: 'exit after this many seconds without a command (0: never)' }),
