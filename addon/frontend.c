@@ -257,13 +257,16 @@ static int collect(int connection, pid_t pid) {
   return reply_waited(connection, pid, 0);
 }
 
-/* Answers the worker until it says how this ends; returns only for FALLBACK. */
+/* Answers the worker until it says how this ends; returns only for FALLBACK (or a worker that
+ * ended before its first message). */
 static void serve_worker(int connection) {
-  for (;;) {
+  for (int frames = 0;; frames++) {
     struct husk_frame frame;
     char *payload = NULL;
     int fds[HUSK_FRAME_MAX_FDS];
     int rc = husk_frame_recv(connection, &frame, &payload, fds, -1);
+    /* Gone before a word (a spare killed with its daemon, say): it did nothing, Node can. */
+    if (rc < 0 && frames == 0) return;
     if (rc < 0) {
       fprintf(stderr, "husk: lost the connection to husk daemon: %s\n", strerror(-rc));
       exit(1);
