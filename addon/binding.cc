@@ -13,6 +13,7 @@ extern "C" {
 #include "plan.h"
 #include "seccomp.h"
 #include "sync.h"
+#include "util.h"
 }
 
 #include <errno.h>
@@ -697,7 +698,7 @@ Napi::Value SpawnExec(const Napi::CallbackInfo &info) {
 Napi::Value ConsoleConnect(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   std::string path = info[0].As<Napi::String>().Utf8Value();
-  int fd = husk_console_connect(path.c_str());
+  int fd = husk_unix_connect(path.c_str());
   if (fd < 0) return ThrowErrno(env, "connecting to console socket " + path, -fd);
   return Napi::Number::New(env, fd);
 }
@@ -754,11 +755,13 @@ Napi::Value SetWindowSize(const Napi::CallbackInfo &info) {
   return env.Undefined();
 }
 
-// listenUnix(path): a listening SOCK_STREAM unix socket (console socket receivers in tests).
+// listenUnix(path, backlog = 16): a listening SOCK_STREAM unix socket (console socket
+// receivers in tests, husk daemon).
 Napi::Value ListenUnix(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   std::string path = info[0].As<Napi::String>().Utf8Value();
-  int fd = husk_console_listen(path.c_str());
+  int backlog = info.Length() > 1 && info[1].IsNumber() ? info[1].As<Napi::Number>().Int32Value() : 16;
+  int fd = husk_unix_listen(path.c_str(), backlog);
   if (fd < 0) return ThrowErrno(env, "listening on " + path, -fd);
   return Napi::Number::New(env, fd);
 }

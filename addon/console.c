@@ -15,7 +15,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -102,41 +101,6 @@ void husk_setup_console(struct husk_plan *plan) {
     if (dup3(slave, fd, 0) < 0) FAIL_AT(plan, CONSOLE_STDIO, errno);
   if (slave > 2) close(slave);
   if (ioctl(0, TIOCSCTTY, 0) < 0) FAIL_AT(plan, CONSOLE_CONTROLLING_TERMINAL, errno);
-}
-
-int husk_console_connect(const char *path) {
-  struct sockaddr_un address;
-  memset(&address, 0, sizeof address);
-  address.sun_family = AF_UNIX;
-  if (strlen(path) >= sizeof address.sun_path) return -ENAMETOOLONG;
-  memcpy(address.sun_path, path, strlen(path));
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return husk_neg_errno();
-  int rc;
-  do rc = connect(fd, (struct sockaddr *)&address, sizeof address);
-  while (rc < 0 && errno == EINTR);
-  if (rc < 0) {
-    rc = husk_neg_errno();
-    close(fd);
-    return rc;
-  }
-  return fd;
-}
-
-int husk_console_listen(const char *path) {
-  struct sockaddr_un address;
-  memset(&address, 0, sizeof address);
-  address.sun_family = AF_UNIX;
-  if (strlen(path) >= sizeof address.sun_path) return -ENAMETOOLONG;
-  memcpy(address.sun_path, path, strlen(path));
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return husk_neg_errno();
-  if (bind(fd, (struct sockaddr *)&address, sizeof address) < 0 || listen(fd, 16) < 0) {
-    int rc = husk_neg_errno();
-    close(fd);
-    return rc;
-  }
-  return fd;
 }
 
 int husk_recv_fd(int socket_fd, char *name, size_t name_cap) {

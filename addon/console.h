@@ -32,14 +32,8 @@ enum husk_console_stage {
  * the slave fds 0, 1, 2 and the controlling terminal. Fails the child on error. */
 void husk_setup_console(struct husk_plan *plan);
 
-/* Parent side. Connect a SOCK_STREAM unix socket to `path`: fd (close-on-exec) or -errno. */
-int husk_console_connect(const char *path);
 /* Parent side. Receive one fd sent with SCM_RIGHTS on `socket_fd`, with the text that came with
  * it (NUL-terminated into name, capacity name_cap). fd (close-on-exec) or -errno; -ENOMSG when
  * the peer closed the socket without sending one. */
 int husk_recv_fd(int socket_fd, char *name, size_t name_cap);
-/* Parent side, for console socket receivers (tests, tools): a SOCK_STREAM unix socket bound to
- * `path` and listening: fd (close-on-exec) or -errno. */
-int husk_console_listen(const char *path);
-
 #endif

@@ -313,7 +313,6 @@ int husk_daemon_serve(int listen_fd, int idle_ms, void (*prepare)(void)) {
   prepare_spare = prepare;
   int pair[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) return husk_neg_errno();
-  listen(listen_fd, SOMAXCONN); /* more than husk_console_listen's 16: bursts of 50 callers */
   struct pollfd polled[MAX_WORKERS + 1];
   for (;;) {
     /* While commands run, one spare is enough: forking and preparing another (~1-3 ms of CPU)

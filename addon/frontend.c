@@ -26,7 +26,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -125,20 +124,6 @@ static void exec_node_cli(char **argv) {
   exit(127);
 }
 
-static int connect_daemon(const char *path) {
-  struct sockaddr_un address;
-  memset(&address, 0, sizeof address);
-  address.sun_family = AF_UNIX;
-  if (strlen(path) >= sizeof address.sun_path) return -1;
-  strcpy(address.sun_path, path);
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
-  if (connect(fd, (struct sockaddr *)&address, sizeof address) < 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
 
 /* A growing buffer of NUL-terminated strings (the HELLO payload). */
 struct strings {
@@ -316,7 +301,7 @@ int main(int argc, char **argv) {
   const char *socket_path = getenv("HUSK_DAEMON_SOCKET");
   if (!socket_path || !*socket_path) socket_path = HUSK_DAEMON_DEFAULT_SOCKET;
   if (argc > 1 && strcmp(socket_path, "off") != 0) {
-    int connection = connect_daemon(socket_path);
+    int connection = husk_unix_connect(socket_path);
     if (connection >= 0) {
       handle_signals(WORKER_SIGNALS, sizeof WORKER_SIGNALS / sizeof *WORKER_SIGNALS);
       if (send_hello(connection, argc, argv) == 0) serve_worker(connection);

@@ -14,7 +14,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 /* =====================================================================================
@@ -100,15 +99,9 @@ int husk_seccomp_compile(struct husk_seccomp_filter *filter, struct husk_seccomp
 }
 
 int husk_seccomp_send_to_agent(const char *path, int listener_fd, const char *state_json, size_t length) {
-  struct sockaddr_un address;
-  memset(&address, 0, sizeof address);
-  address.sun_family = AF_UNIX;
-  if (strlen(path) >= sizeof address.sun_path) return -ENAMETOOLONG;
-  strcpy(address.sun_path, path);
-  int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (sock < 0) return husk_neg_errno();
+  int sock = husk_unix_connect(path);
+  if (sock < 0) return sock;
   int rc = 0;
-  if (connect(sock, (struct sockaddr *)&address, sizeof address) < 0) rc = husk_neg_errno();
 
   /* The fd goes with the first sendmsg only (config-linux.md, "The Container Process State"). */
   size_t sent = 0;

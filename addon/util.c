@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 int husk_neg_errno(void) { return errno ? -errno : -EIO; }
@@ -112,4 +113,41 @@ long husk_recv_with_fd(int socket_fd, void *buf, size_t cap, int *fd) {
         memcpy(fd, CMSG_DATA(cmsg), sizeof(int));
     return n;
   }
+}
+
+/* A SOCK_STREAM unix socket, close-on-exec, and the address of `path` for it. */
+static int unix_socket_for(const char *path, struct sockaddr_un *address) {
+  memset(address, 0, sizeof *address);
+  address->sun_family = AF_UNIX;
+  if (strlen(path) >= sizeof address->sun_path) return -ENAMETOOLONG;
+  memcpy(address->sun_path, path, strlen(path));
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  return fd < 0 ? husk_neg_errno() : fd;
+}
+
+int husk_unix_connect(const char *path) {
+  struct sockaddr_un address;
+  int fd = unix_socket_for(path, &address);
+  if (fd < 0) return fd;
+  int rc;
+  do rc = connect(fd, (struct sockaddr *)&address, sizeof address);
+  while (rc < 0 && errno == EINTR);
+  if (rc < 0) {
+    rc = husk_neg_errno();
+    close(fd);
+    return rc;
+  }
+  return fd;
+}
+
+int husk_unix_listen(const char *path, int backlog) {
+  struct sockaddr_un address;
+  int fd = unix_socket_for(path, &address);
+  if (fd < 0) return fd;
+  if (bind(fd, (struct sockaddr *)&address, sizeof address) < 0 || listen(fd, backlog) < 0) {
+    int rc = husk_neg_errno();
+    close(fd);
+    return rc;
+  }
+  return fd;
 }

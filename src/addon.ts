@@ -71,8 +71,8 @@ export interface Addon {
   setWindowSize(fd: number, rows: number, cols: number): void;
   /** Clear ONLCR on a pty (no "\n" -> "\r\n" translation of the container's output). */
   clearOnlcr(fd: number): void;
-  /** A listening SOCK_STREAM unix socket bound to path (console socket receivers). */
-  listenUnix(path: string): number;
+  /** A listening SOCK_STREAM unix socket bound to path (console socket receivers, husk daemon); backlog 16 unless given. */
+  listenUnix(path: string, backlog?: number): number;
   /** accept4 on a listening socket: the connection's fd, or null when none came within timeoutMs. */
   acceptUnix(listenFd: number, timeoutMs: number): number | null;
 

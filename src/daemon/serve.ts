@@ -32,7 +32,8 @@ export async function serveDaemon(options: DaemonOptions): Promise<void> {
   loadEverything();
   const socket = path.resolve(options.socket);
   removeStaleSocket(socket);
-  const listenFd = native.listenUnix(socket);
+  // A long backlog: 50 callers at once wait in it while workers are forked (the kernel caps it).
+  const listenFd = native.listenUnix(socket, 4096);
   fs.chmodSync(socket, 0o600);
   // The daemon keeps no directory busy; a worker moves to its caller's.
   process.chdir('/');
