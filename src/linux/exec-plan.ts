@@ -19,7 +19,7 @@ import * as path from 'path';
 import { HuskError } from '../errors';
 import type { CgroupRecord } from '../cgroups/types';
 import type { Linux, Process } from '../spec/types';
-import { type CapabilityPlan, planCapabilities, readLastCap } from './capabilities';
+import { planCapabilities, readLastCap } from './capabilities';
 import {
   CLONE_NEWCGROUP,
   CLONE_NEWIPC,
@@ -32,14 +32,46 @@ import {
 } from './constants';
 import { type HostProbe, defaultHostProbe } from './host-probe';
 import type { NamespaceSetup } from './namespaces';
-import type { ConsoleSize, LaunchPlan, Rlimit } from './plan';
+import type { LaunchPlan } from './plan';
 import { type LsmProbe, defaultLsmProbe, planSecurityAttributes } from './process-attributes';
 import { planArgs, planCwd, planEnv } from './process';
 import { planRlimits, rlimitCeiling } from './rlimits';
 import { planConsoleSize } from './terminal';
 import { homeDirectory, planProcessUser } from './user';
 
-export interface ExecPlan {
+/**
+ * What an exec'd process shares with the init's plan, with the same names and meanings
+ * (LaunchPlan documents them). One difference of use: an exec'd process is always a session
+ * leader (runc's setsid in nsexec), and mountConsole is always false (/dev/console belongs to the
+ * init's terminal).
+ */
+type ProcessFieldsOfLaunchPlan = Pick<
+  LaunchPlan,
+  | 'args'
+  | 'env'
+  | 'cwd'
+  | 'uid'
+  | 'gid'
+  | 'additionalGids'
+  | 'umask'
+  | 'rlimits'
+  | 'preserveFds'
+  | 'newSession'
+  | 'capabilities'
+  | 'noNewPrivileges'
+  | 'seccomp'
+  | 'scheduler'
+  | 'ioPriority'
+  | 'personality'
+  | 'apparmorProfile'
+  | 'selinuxLabel'
+  | 'terminal'
+  | 'consoleSocketFd'
+  | 'consoleSize'
+  | 'mountConsole'
+>;
+
+export interface ExecPlan extends ProcessFieldsOfLaunchPlan {
   // ---- the container to join ----
   /** pidfd of the container's init: setns(nsPidfd, nsFlags) joins its namespaces. Owned by the caller. */
   nsPidfd: number;
@@ -49,39 +81,8 @@ export interface ExecPlan {
   cgroupFd: number;
   /** fd of the init's root directory (/proc/<pid>/root): the process chroots there after joining; -1: the mount namespace's root. */
   rootFd: number;
-
-  // ---- process: the names and meanings of LaunchPlan's process fields ----
-  args: string[];
-  env: string[];
-  cwd: string;
-  uid: number;
-  gid: number;
-  additionalGids: number[];
-  umask: number;
-  rlimits: Rlimit[];
-  preserveFds: number;
-  /** runc makes every process it starts a session leader (setsid in nsexec), exec'd ones too. */
-  newSession: boolean;
-  capabilities: CapabilityPlan | null;
-  noNewPrivileges: boolean;
-
   /** The container's session keyring ("_ses.<id>"), joined as runc does; "" with --no-new-keyring at create. */
   sessionKeyring: string;
-
-  // ---- security attributes: as in LaunchPlan (absent: none / leave alone) ----
-  seccomp?: LaunchPlan['seccomp'];
-  scheduler?: LaunchPlan['scheduler'];
-  ioPriority?: number;
-  personality?: number;
-  apparmorProfile?: string;
-  selinuxLabel?: string;
-
-  // ---- terminal ----
-  terminal: boolean;
-  consoleSocketFd: number;
-  consoleSize: ConsoleSize | null;
-  /** Always false: /dev/console belongs to the init's terminal. */
-  mountConsole: boolean;
 }
 
 /** The process flags of `husk exec` (without --process). */
