@@ -97,7 +97,7 @@ const absolutePath = cgroupScenario(
   'cgroups-path-absolute',
   (config, ctx) => {
     const parent = `${ctx.workspace.prefix}-${ctx.runtimeName}-abs`;
-    ctx.defer(() => removeCgroupsNamed(ctx, parent));
+    ctx.defer(() => removeCgroupsNamed(parent));
     config.linux.cgroupsPath = `/${parent}/${ctx.workspace.next()}`;
   },
   [],
@@ -127,7 +127,7 @@ const relativePath = cgroupScenario(
   'cgroups-path-relative',
   (config, ctx) => {
     const parent = `${ctx.workspace.prefix}-${ctx.runtimeName}-rel`;
-    ctx.defer(() => removeCgroupsNamed(ctx, parent));
+    ctx.defer(() => removeCgroupsNamed(parent));
     config.linux.cgroupsPath = `${parent}/${ctx.workspace.next()}`;
   },
   [],
@@ -155,7 +155,7 @@ interface Consistent {
 
 const consistentPath = scenario<Consistent>('cgroups-path-consistent', async (ctx) => {
   const parent = `${ctx.workspace.prefix}-${ctx.runtimeName}-same`;
-  ctx.defer(() => removeCgroupsNamed(ctx, parent));
+  ctx.defer(() => removeCgroupsNamed(parent));
   const cgroupsPath = `/${parent}/${ctx.workspace.next()}`;
   const seen: Record<string, string>[] = [];
   const errors: string[] = [];

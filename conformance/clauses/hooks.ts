@@ -448,9 +448,9 @@ function failingHook(kind: Kind) {
     obs.stateAfter = obs.stateCommand.status === 0 ? (JSON.parse(obs.stateCommand.stdout) as Record<string, unknown>) : undefined;
     obs.pidAlive = obs.pid !== undefined && isAlive(obs.pid);
     obs.programRan = fs.existsSync(setup.markerHost);
-    obs.cgroupsLeft = kind === 'poststop' ? cgroupDirsNamed(ctx, id) : [];
+    obs.cgroupsLeft = kind === 'poststop' ? cgroupDirsNamed(id) : [];
     obs.laterHookRan = (readText(setup.logFile) ?? '').includes(`${kind}-after`);
-    if (obs.stateAfter === undefined && obs.create.status !== 0) obs.cgroupsLeft = cgroupDirsNamed(ctx, id);
+    if (obs.stateAfter === undefined && obs.create.status !== 0) obs.cgroupsLeft = cgroupDirsNamed(id);
     return obs;
   });
 }

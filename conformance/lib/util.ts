@@ -1,6 +1,7 @@
 // Small helpers the scenarios share: host-side views of a container process, polling, files.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { cgroupDirectoriesWhere } from '../../test/helpers/procfs';
 import { sleep, waitFor } from '../../test/helpers/wait';
 import type { HostInfo } from './host';
 import type { ScenarioContext } from './context';
@@ -97,31 +98,13 @@ export function writeScript(file: string, body: string): string {
   return file;
 }
 
-/** Cgroup directories named `name` down to depth 3 of every v1 hierarchy and the v2 one. */
-export function cgroupDirsNamed(ctx: ScenarioContext, name: string): string[] {
-  const found: string[] = [];
-  const walk = (dir: string, depth: number) => {
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const entry of entries) {
-      if (!entry.isDirectory()) continue;
-      const child = path.join(dir, entry.name);
-      if (entry.name === name) found.push(child);
-      else if (depth < 3) walk(child, depth + 1);
-    }
-  };
-  const roots = new Set(Object.values(ctx.host.v1Controllers));
-  roots.add(ctx.host.cgroupMode === 'v2' ? '/sys/fs/cgroup' : '/sys/fs/cgroup/unified');
-  for (const root of roots) walk(root, 1);
-  return found;
+/** Cgroup directories named `name` down to depth 3 of every cgroup hierarchy. */
+export function cgroupDirsNamed(name: string): string[] {
+  return cgroupDirectoriesWhere((candidate) => candidate === name, 3);
 }
 
 /** rmdir (deepest first) the cgroups named `name` and whatever empty cgroups they contain. */
-export function removeCgroupsNamed(ctx: ScenarioContext, name: string): void {
+export function removeCgroupsNamed(name: string): void {
   const remove = (dir: string) => {
     let entries: fs.Dirent[] = [];
     try {
@@ -136,5 +119,5 @@ export function removeCgroupsNamed(ctx: ScenarioContext, name: string): void {
       // busy or gone: the leak sweep reports it
     }
   };
-  for (const dir of cgroupDirsNamed(ctx, name)) remove(dir);
+  for (const dir of cgroupDirsNamed(name)) remove(dir);
 }

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { TestContext } from './context';
 import {
   allPids,
+  cgroupDirectoriesWhere,
   hostMounts,
   isProcessAlive,
   processCgroupText,
@@ -91,32 +92,9 @@ function leftoverMounts(context: TestContext): string[] {
     .filter((mountPoint) => isUnder(mountPoint, context.tmpDir) || mountPoint.startsWith(netnsPrefix));
 }
 
-function cgroupMountPoints(): string[] {
-  const mountPoints = hostMounts()
-    .filter((mount) => mount.fsType === 'cgroup' || mount.fsType === 'cgroup2')
-    .map((mount) => mount.mountPoint);
-  return [...new Set(mountPoints)];
-}
-
 /** Directories named with the prefix anywhere near the top of every cgroup hierarchy. */
 function leftoverCgroups(context: TestContext): string[] {
-  const found: string[] = [];
-  const walk = (dir: string, depth: number) => {
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const entry of entries) {
-      if (!entry.isDirectory()) continue;
-      const child = path.join(dir, entry.name);
-      if (entry.name.startsWith(context.prefix)) found.push(child);
-      if (depth < CGROUP_SEARCH_DEPTH) walk(child, depth + 1);
-    }
-  };
-  for (const mountPoint of cgroupMountPoints()) walk(mountPoint, 1);
-  return found;
+  return cgroupDirectoriesWhere((name) => name.startsWith(context.prefix), CGROUP_SEARCH_DEPTH);
 }
 
 /** Anything left in a runtime's private --root: per-container state dirs, temp files. */

@@ -1,6 +1,7 @@
 // Small readers of /proc used both on the host (leak detection) and on text
 // captured inside containers (what the container sees).
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 
 export interface MountInfoEntry {
   mountId: number;
@@ -49,6 +50,38 @@ function parseMountInfoLine(line: string): MountInfoEntry {
 
 export function hostMounts(): MountInfoEntry[] {
   return parseMountInfo(fs.readFileSync('/proc/self/mountinfo', 'utf8'));
+}
+
+/** Where every cgroup hierarchy (v1 and v2) is mounted, each once. */
+export function cgroupMountPoints(): string[] {
+  const mountPoints = hostMounts()
+    .filter((mount) => mount.fsType === 'cgroup' || mount.fsType === 'cgroup2')
+    .map((mount) => mount.mountPoint);
+  return [...new Set(mountPoints)];
+}
+
+/**
+ * The cgroup directories whose name `wanted` accepts, in every hierarchy, down to `depth` levels
+ * below its mount point (1: its top level). Unreadable directories are skipped.
+ */
+export function cgroupDirectoriesWhere(wanted: (name: string) => boolean, depth: number): string[] {
+  const found: string[] = [];
+  const walk = (dir: string, level: number): void => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      if (!entry.isDirectory()) continue;
+      const child = path.join(dir, entry.name);
+      if (wanted(entry.name)) found.push(child);
+      if (level < depth) walk(child, level + 1);
+    }
+  };
+  for (const mountPoint of cgroupMountPoints()) walk(mountPoint, 1);
+  return found;
 }
 
 export function mountOptionList(entry: MountInfoEntry): string[] {

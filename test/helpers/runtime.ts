@@ -1,4 +1,5 @@
 // The runtime under test (husk or runc) and how to invoke it with a private --root.
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -58,6 +59,21 @@ export function runtimeName(bin: string): string {
 export function describeResult(result: RunResult): string {
   return `${result.command} -> status ${result.status}${result.signal ? ` signal ${result.signal}` : ''}\n` +
     `stdout: ${JSON.stringify(result.stdout)}\nstderr: ${JSON.stringify(result.stderr)}`;
+}
+
+/**
+ * husk's error contract (lifecycle-errors.test.ts): exit status 1 and exactly one non-blank line
+ * on stderr, which contains each text and matches each pattern in `mentions`.
+ */
+export function assertOneLineFailure(result: RunResult, ...mentions: Array<string | RegExp>): void {
+  const context = describeResult(result);
+  assert.equal(result.status, 1, context);
+  const lines = result.stderr.split('\n').filter((line) => line.trim() !== '');
+  assert.equal(lines.length, 1, `expected exactly one line on stderr: ${context}`);
+  for (const mention of mentions) {
+    if (typeof mention === 'string') assert.ok(lines[0].includes(mention), `stderr should mention ${mention}: ${context}`);
+    else assert.match(lines[0], mention, context);
+  }
 }
 
 /**

@@ -12,21 +12,11 @@ import { assertNothingLeft } from '../helpers/cleanup';
 import { TestContext } from '../helpers/context';
 import { linesOf, outputInside } from '../helpers/inside';
 import { hostMounts, parseMountInfo } from '../helpers/procfs';
-import { describeResult, RunResult, runtimeName } from '../helpers/runtime';
+import { assertOneLineFailure, describeResult, runtimeName } from '../helpers/runtime';
 import { suiteOptions, testOptions, useTestContext } from '../helpers/suite';
 import { waitFor } from '../helpers/wait';
 
-function stderrLines(result: RunResult): string[] {
-  return result.stderr.split('\n').filter((line) => line.trim() !== '');
-}
 
-/** Status 1 and exactly one line on stderr (runc prints usage on stdout for flag errors, so stdout is not checked). */
-function assertOneLineFailure(result: RunResult, ...mentions: string[]): void {
-  const context = describeResult(result);
-  assert.equal(result.status, 1, context);
-  assert.equal(stderrLines(result).length, 1, `expected exactly one line on stderr: ${context}`);
-  for (const text of mentions) assert.ok(result.stderr.includes(text), `stderr should mention ${text}: ${context}`);
-}
 
 /** The cgroup.procs file of a container cgroup named by cgroupsPath, in the pids hierarchy (v1) or the unified one. */
 function cgroupProcsFile(cgroupsPath: string): string {

@@ -20,7 +20,7 @@ import { Bundle, makeBundle } from '../helpers/bundle';
 import { assertNothingLeft } from '../helpers/cleanup';
 import { TestContext } from '../helpers/context';
 import { hostNamespaceLink } from '../helpers/procfs';
-import { describeResult, RunResult, runtimeName, runtimeUnderTestBin } from '../helpers/runtime';
+import { assertOneLineFailure, describeResult, runtimeName, runtimeUnderTestBin } from '../helpers/runtime';
 import { suiteOptions, testOptions, useTestContext } from '../helpers/suite';
 
 const UNDER_RUNC = runtimeName(runtimeUnderTestBin()) === 'runc';
@@ -152,17 +152,7 @@ function hookEntry(entries: LogEntry[], name: string): NonNullable<LogEntry['hoo
   return found.hook;
 }
 
-function stderrLines(result: RunResult): string[] {
-  return result.stderr.split('\n').filter((line) => line.trim() !== '');
-}
 
-/** The error contract of lifecycle-errors.test.ts: status 1, exactly one line on stderr. */
-function assertOneLineFailure(result: RunResult, ...mentions: string[]): void {
-  const context = describeResult(result);
-  assert.equal(result.status, 1, context);
-  assert.equal(stderrLines(result).length, 1, `expected exactly one line on stderr: ${context}`);
-  for (const text of mentions) assert.ok(result.stderr.includes(text), `stderr should mention ${text}: ${context}`);
-}
 
 describe('hooks', suiteOptions(), () => {
   const context = useTestContext();

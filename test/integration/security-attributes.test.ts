@@ -6,15 +6,9 @@ import * as fs from 'node:fs';
 import { describe, it } from 'node:test';
 import { Bundle, makeBundle } from '../helpers/bundle';
 import { linesOf, outputInside, runInside } from '../helpers/inside';
-import { describeResult, RunResult } from '../helpers/runtime';
+import { assertOneLineFailure } from '../helpers/runtime';
 import { suiteOptions, testOptions, useTestContext } from '../helpers/suite';
 
-function assertOneLineFailure(result: RunResult, mentions: string): void {
-  assert.equal(result.status, 1, describeResult(result));
-  const lines = result.stderr.split('\n').filter((line) => line !== '');
-  assert.equal(lines.length, 1, describeResult(result));
-  assert.ok(result.stderr.includes(mentions), `stderr should mention ${mentions}: ${describeResult(result)}`);
-}
 
 function hostText(file: string): string {
   return fs.readFileSync(file, 'utf8').trim();

@@ -27,7 +27,7 @@ import { TestContext } from '../helpers/context';
 import { linesOf, outputInside, runInside } from '../helpers/inside';
 import { HUSK_BIN, REPO_ROOT } from '../helpers/paths';
 import { hostMounts, parseMountInfo, readProcFile } from '../helpers/procfs';
-import { describeResult, RunResult, Runtime, runtimeName, runtimeUnderTestBin } from '../helpers/runtime';
+import { assertOneLineFailure, describeResult, RunResult, Runtime, runtimeName, runtimeUnderTestBin } from '../helpers/runtime';
 import { suiteOptions, testOptions, useTestContext } from '../helpers/suite';
 import { waitFor } from '../helpers/wait';
 
@@ -44,17 +44,7 @@ async function runWithLeakedFds(ctx: TestContext, bundle: Bundle, script: string
   return ctx.runtime.run(['run', '--bundle', bundle.dir, ctx.newId()], { extraFds: fds });
 }
 
-function errorLines(result: RunResult): string[] {
-  return result.stderr.split('\n').filter((line) => line !== '');
-}
 
-/** A create that must fail: status 1, one line on stderr matching `pattern`. */
-function assertOneLineFailure(result: RunResult, pattern: RegExp): void {
-  assert.equal(result.status, 1, describeResult(result));
-  const lines = errorLines(result);
-  assert.equal(lines.length, 1, `expected one line on stderr: ${describeResult(result)}`);
-  assert.match(lines[0], pattern);
-}
 
 /** A host file that must come out of the test as it went in: same content, nothing mounted on it. */
 function assertUntouched(file: string, content: string): void {

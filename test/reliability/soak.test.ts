@@ -10,7 +10,7 @@ import { after, describe, it } from 'node:test';
 import { makeBundle } from '../helpers/bundle';
 import { findLeftovers } from '../helpers/cleanup';
 import { TestContext } from '../helpers/context';
-import { allPids, hostMounts, processFdTargets, readProcFile } from '../helpers/procfs';
+import { allPids, cgroupDirectoriesWhere, hostMounts, processFdTargets, readProcFile } from '../helpers/procfs';
 import { RunResult, describeResult } from '../helpers/runtime';
 import { suiteOptions, useTestContext } from '../helpers/suite';
 import { sleep, waitFor } from '../helpers/wait';
@@ -62,23 +62,7 @@ function countFiles(dir: string): number {
 }
 
 function cgroupDirectories(filter: (name: string) => boolean): number {
-  const roots = [...new Set(hostMounts().filter((m) => m.fsType === 'cgroup' || m.fsType === 'cgroup2').map((m) => m.mountPoint))];
-  let count = 0;
-  const walk = (dir: string, depth: number): void => {
-    let entries: fs.Dirent[] = [];
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const entry of entries) {
-      if (!entry.isDirectory()) continue;
-      if (filter(entry.name)) count++;
-      if (depth < 4) walk(path.join(dir, entry.name), depth + 1);
-    }
-  };
-  roots.forEach((dir) => walk(dir, 1));
-  return count;
+  return cgroupDirectoriesWhere(filter, 4).length;
 }
 
 function meminfo(field: string): number {
