@@ -861,7 +861,7 @@ void GiveWorkerItsOwnLoop() {
 }
 
 // daemonServe(listenFd, buildId, idleMs): the daemon's accept loop. Returns in the daemon only
-// when idle (false), and in each forked worker with its invocation {argv, env, cwd, callerPid}.
+// when idle or told to stop (false), and in each forked worker with its invocation {argv, env, cwd, callerPid}.
 Napi::Value DaemonServe(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   int listen_fd = info[0].As<Napi::Number>().Int32Value();
@@ -869,7 +869,7 @@ Napi::Value DaemonServe(const Napi::CallbackInfo &info) {
   int idle_ms = info[2].As<Napi::Number>().Int32Value();
   if (napi_get_uv_event_loop(env, &daemon_loop) != napi_ok) return ThrowErrno(env, "the event loop", EINVAL);
   int connection = husk_daemon_serve(listen_fd, idle_ms, GiveWorkerItsOwnLoop);
-  if (connection == -ETIMEDOUT) return Napi::Boolean::New(env, false);
+  if (connection == -ETIMEDOUT || connection == -ECANCELED) return Napi::Boolean::New(env, false);
   struct timespec accepted;
   clock_gettime(CLOCK_MONOTONIC, &accepted);
   if (connection < 0) return ThrowErrno(env, "serving the daemon socket", -connection);

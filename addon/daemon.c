@@ -50,6 +50,46 @@ struct worker {
 static struct worker workers[MAX_WORKERS];
 static int n_workers;
 
+/* SIGTERM, SIGINT and SIGHUP stop the daemon (stop_serving). While it serves, their handler only
+ * writes the signal to a pipe that the accept loop polls, so that one never lands half-way through a
+ * fork or a handoff. A handler, not a blocked mask and a signalfd: the mask is per thread, and the
+ * daemon has Node's other threads, which would take the signal and die of it. A spare gets back the
+ * handlers the daemon had before (Node's). */
+static const int STOP_SIGNALS[] = {SIGTERM, SIGINT, SIGHUP};
+#define N_STOP_SIGNALS (sizeof STOP_SIGNALS / sizeof *STOP_SIGNALS)
+static struct sigaction handlers_before_serving[N_STOP_SIGNALS];
+static int stop_pipe[2] = {-1, -1};
+
+static void note_stop_signal(int signal) {
+  int saved = errno;
+  char byte = (char)signal;
+  (void)!write(stop_pipe[1], &byte, 1);
+  errno = saved;
+}
+
+static int catch_stop_signals(void) {
+  if (pipe2(stop_pipe, O_CLOEXEC | O_NONBLOCK) < 0) return husk_neg_errno();
+  struct sigaction catching;
+  memset(&catching, 0, sizeof catching);
+  catching.sa_handler = note_stop_signal;
+  sigfillset(&catching.sa_mask);
+  catching.sa_flags = SA_RESTART;
+  for (size_t i = 0; i < N_STOP_SIGNALS; i++) sigaction(STOP_SIGNALS[i], &catching, &handlers_before_serving[i]);
+  return 0;
+}
+
+/* In a spare: Node's handlers again. In the daemon once it stops: ignored (it exits next, and a
+ * second SIGTERM must not kill it half-way, leaving its socket file behind). */
+static void release_stop_signals(int ignore) {
+  struct sigaction ignoring;
+  memset(&ignoring, 0, sizeof ignoring);
+  ignoring.sa_handler = SIG_IGN;
+  for (size_t i = 0; i < N_STOP_SIGNALS; i++) sigaction(STOP_SIGNALS[i], ignore ? &ignoring : &handlers_before_serving[i], NULL);
+  close(stop_pipe[0]);
+  close(stop_pipe[1]);
+  stop_pipe[0] = stop_pipe[1] = -1;
+}
+
 /* Undo V8's MADV_DONTFORK on every mapping (one call: madvise applies to the mapped parts of the
  * range and reports ENOMEM for the holes). */
 static void let_fork_copy_everything(void) {
@@ -231,6 +271,7 @@ static void (*prepare_spare)(void);
 static int become_spare(int listen_fd, const int handoff[2], pid_t daemon) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (getppid() != daemon) _exit(0);
+  release_stop_signals(0);
   close(handoff[0]);
   for (int i = 0; i < n_workers; i++) {
     close(workers[i].pidfd);
@@ -309,11 +350,37 @@ static void take_handoff(int handoff_fd) {
   close(connection);
 }
 
+/* The daemon stops serving (idle, or a stop signal). Connections spares took are handed over first,
+ * so that only spares still waiting in accept() are killed: they hold the listening socket, and
+ * with them gone, a front end that connects after the daemon closed it is refused and runs the Node
+ * CLI. Busy workers finish their commands on their own and tell their front ends how they ended;
+ * only a worker's crash after this goes unreported (its front end sees the connection close). */
+static void stop_serving(int handoff[2]) {
+  struct pollfd pending = {handoff[0], POLLIN, 0};
+  while (poll(&pending, 1, 0) > 0 && (pending.revents & POLLIN)) take_handoff(handoff[0]);
+  for (int i = n_workers - 1; i >= 0; i--) {
+    if (workers[i].connection < 0) {
+      kill(workers[i].pid, SIGKILL);
+      waitpid(workers[i].pid, NULL, 0);
+    }
+    forget_worker(i);
+  }
+  close(handoff[0]);
+  close(handoff[1]);
+  release_stop_signals(1);
+}
+
 int husk_daemon_serve(int listen_fd, int idle_ms, void (*prepare)(void)) {
   prepare_spare = prepare;
   int pair[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) return husk_neg_errno();
-  struct pollfd polled[MAX_WORKERS + 1];
+  int rc = catch_stop_signals();
+  if (rc < 0) {
+    close(pair[0]);
+    close(pair[1]);
+    return rc;
+  }
+  struct pollfd polled[MAX_WORKERS + 2];
   for (;;) {
     /* While commands run, one spare is enough: forking and preparing another (~1-3 ms of CPU)
      * would compete with them for the CPUs. The second comes once nothing runs. */
@@ -325,28 +392,30 @@ int husk_daemon_serve(int listen_fd, int idle_ms, void (*prepare)(void)) {
       if (n_workers == before) break;         /* fork failed: try again after a pause */
     }
     int n = 0;
+    polled[n++] = (struct pollfd){stop_pipe[0], POLLIN, 0};
     polled[n++] = (struct pollfd){pair[0], POLLIN, 0};
     for (int i = 0; i < n_workers; i++) polled[n++] = (struct pollfd){workers[i].pidfd, POLLIN, 0};
     int busy = n_workers - count_spares();
     int timeout = count_spares() < wanted ? 100 : busy == 0 && idle_ms > 0 ? idle_ms : -1;
     int ready = poll(polled, (nfds_t)n, timeout);
     if (ready < 0 && errno == EINTR) continue;
-    if (ready < 0) return husk_neg_errno();
+    if (ready < 0) {
+      rc = husk_neg_errno();
+      stop_serving(pair);
+      return rc;
+    }
+    if (polled[0].revents & POLLIN) {
+      stop_serving(pair);
+      return -ECANCELED;
+    }
     if (ready == 0 && busy == 0 && idle_ms > 0 && count_spares() == SPARE_WORKERS) {
-      /* Idle: the spares go with the daemon. */
-      for (int i = n_workers - 1; i >= 0; i--) {
-        kill(workers[i].pid, SIGKILL);
-        waitpid(workers[i].pid, NULL, 0);
-        forget_worker(i);
-      }
-      close(pair[0]);
-      close(pair[1]);
+      stop_serving(pair);
       return -ETIMEDOUT;
     }
-    if (polled[0].revents & POLLIN) take_handoff(pair[0]);
+    if (polled[1].revents & POLLIN) take_handoff(pair[0]);
     /* Indexes shift as workers go: walk the pidfds from the end. */
-    for (int i = n - 1; i >= 1; i--)
-      if (polled[i].revents) tell_front_end_how_it_ended(i - 1);
+    for (int i = n - 1; i >= 2; i--)
+      if (polled[i].revents) tell_front_end_how_it_ended(i - 2);
   }
 }
 

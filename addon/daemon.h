@@ -8,8 +8,10 @@
 
 /* Accept connections on listen_fd and fork a worker for each; reap the workers and tell each
  * front end how its worker ended. Returns only in a worker (the connection's fd), or in the daemon
- * with -ETIMEDOUT once idle_ms passed with no connection and no worker (idle_ms <= 0: never), or
- * another -errno. `prepare` runs in each worker before it waits for its connection. */
+ * with -ETIMEDOUT once idle_ms passed with no connection and no worker (idle_ms <= 0: never), with
+ * -ECANCELED on SIGTERM, SIGINT or SIGHUP, or with another -errno; in the daemon, its spare workers
+ * are gone by then (busy ones finish their commands) and the stop signals are ignored, for the
+ * daemon to exit cleanly. listen_fd stays open: the caller removes the socket file, then closes it. `prepare` runs in each worker before it waits for its connection. */
 int husk_daemon_serve(int listen_fd, int idle_ms, void (*prepare)(void));
 
 struct husk_invocation {

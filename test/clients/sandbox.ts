@@ -233,7 +233,7 @@ export class Sandbox {
       daemon.kill('SIGTERM');
       await exited;
     }
-    // Its spare workers die of the daemon's death (PDEATHSIG), a moment later.
+    // It reaped its spare workers before it exited; a worker still busy finishes its command.
     const workers = (): number[] => this.processesInside().filter((pid) => commandLine(pid).includes(`${HUSK_BIN} daemon `));
     await waitFor('the husk daemon\'s workers to exit', () => (workers().length === 0 ? true : undefined), 5_000).catch(() => undefined);
     return fs.readFileSync(path.join(this.dir, 'husk-daemon.log'), 'utf8');
@@ -270,7 +270,11 @@ export class Sandbox {
   /** Kill what is left inside, end the namespaces, remove the cgroups and the directory. */
   async close(): Promise<string[]> {
     await this.stopHuskDaemon();
-    const leftovers = this.processesInside().map((pid) => `${pid} ${commandLine(pid)}`);
+    // A process half-way through exiting (its memory released, so an empty command line, its
+    // namespaces not yet) is on its way out, not left behind: a shim that just saw its last task
+    // deleted, say. Give such processes a moment before counting.
+    await waitFor('exiting processes in the sandbox to be gone', () => (this.processesInside().some((pid) => commandLine(pid) === '') ? undefined : true), 2_000).catch(() => undefined);
+    const leftovers = this.processesInside().map((pid) => `${pid} ${commandLine(pid) || '(exiting)'}`);
     for (let round = 0; round < 50; round++) {
       const pids = this.processesInside();
       if (pids.length === 0) break;

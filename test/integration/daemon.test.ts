@@ -549,16 +549,57 @@ describe('daemon mode', { skip: skipReason() }, () => {
       }
     });
 
-    it('SIGTERM stops the daemon; the socket file stays and front ends run the Node CLI meanwhile', testOptions, async () => {
+    it('SIGTERM: the daemon reaps its spares, removes its socket and exits 0; a run in flight finishes with its status; front ends then run the Node CLI', testOptions, async () => {
       const ctx = context();
-      const { front } = husks(ctx);
+      const { direct } = husks(ctx);
       const socket = path.join(ctx.newDir('term'), 'd.sock');
       const stopping = await startDaemon({ socket, idleExitSeconds: 30 });
-      await stopping.stop();
-      assert.equal((await stopping.exited).signal, 'SIGTERM');
-      assert.ok(fs.statSync(socket).isSocket(), 'the socket file is gone');
-      const result = await new FrontEndRuntime(socket, front.root, path.join(ctx.tmpDir, 'io-term')).runOk(['list'], { env: TIMING });
-      assertServedBy(result, 'node');
+      try {
+        const front = new FrontEndRuntime(socket, direct.root, path.join(ctx.tmpDir, 'io-term'));
+        const bundle = makeBundle(ctx).setShellScript('sleep 1; echo finished; exit 4').save();
+        const id = ctx.newId();
+        const run = spawnRuntime(FRONT_END_BIN, ['--root', direct.root, 'run', '--bundle', bundle.dir, id], path.join(ctx.tmpDir, 'io-term-run'), {
+          env: { HUSK_DAEMON_SOCKET: socket, ...TIMING },
+        });
+        await direct.waitForStatus(id, 'running');
+        const spares = processesNaming(socket).filter((pid) => pid !== stopping.pid && !stopping.workers().includes(pid));
+        assert.ok(spares.length > 0, 'no spare worker waits for a connection');
+        process.kill(stopping.pid, 'SIGTERM');
+        assert.deepEqual(await stopping.exited, { status: 0, signal: null }, `log: ${stopping.log()}`);
+        // Reaped before it exited: no spare is left to accept a connection nobody answers for.
+        assert.deepEqual(spares.filter(isProcessAlive), [], 'spare workers outlived the daemon');
+        assert.equal(fs.existsSync(socket), false, 'the socket is still there');
+        const result = await run.result;
+        assert.equal(result.status, 4, describeResult(result));
+        assert.equal(result.stdout, 'finished\n');
+        assertServedBy(result, 'worker');
+        assertServedBy(await front.runOk(['list'], { env: TIMING }), 'node');
+      } finally {
+        await stopping.stop();
+      }
+    });
+
+    it('SIGKILL: the socket file stays, front ends run the Node CLI meanwhile, and the next daemon replaces it', testOptions, async () => {
+      const ctx = context();
+      const { direct } = husks(ctx);
+      const socket = path.join(ctx.newDir('kill'), 'd.sock');
+      const killed = await startDaemon({ socket, idleExitSeconds: 30 });
+      try {
+        process.kill(killed.pid, 'SIGKILL');
+        assert.equal((await killed.exited).signal, 'SIGKILL');
+        assert.ok(fs.statSync(socket).isSocket(), 'the socket file is gone');
+        const front = new FrontEndRuntime(socket, direct.root, path.join(ctx.tmpDir, 'io-kill'));
+        assertServedBy(await front.runOk(['list'], { env: TIMING }), 'node');
+      } finally {
+        await killed.stop(); // its spares die of its death (PDEATHSIG)
+      }
+      const next = await startDaemon({ socket, idleExitSeconds: 30 });
+      try {
+        const front = new FrontEndRuntime(socket, direct.root, path.join(ctx.tmpDir, 'io-kill'));
+        assertServedBy(await front.runOk(['list'], { env: TIMING }), 'worker');
+      } finally {
+        await next.stop();
+      }
     });
   });
 });
