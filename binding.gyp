@@ -18,6 +18,7 @@
         "addon/caps.c",
         "addon/keyring.c",
         "addon/seccomp.c",
+        "addon/seccomp-compile.c",
         "addon/attributes.c",
         "addon/bpf.c",
         "addon/memory.c",

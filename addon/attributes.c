@@ -1,4 +1,5 @@
 #include "attributes.h"
+#include "mount-api.h"
 #include "sync.h"
 #include "util.h"
 
@@ -39,7 +40,7 @@ static int open_proc_file(const char *path) {
     close(proc);
     return -EXDEV;
   }
-  int tree = open_tree(proc, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+  int tree = husk_open_tree(proc, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
   int rc = tree < 0 ? husk_neg_errno() : 0;
   close(proc);
   if (rc < 0) return rc;

@@ -12,6 +12,7 @@ extern "C" {
 #include "memory.h"
 #include "plan.h"
 #include "seccomp.h"
+#include "seccomp-compile.h"
 #include "sync.h"
 #include "util.h"
 }

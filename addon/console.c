@@ -3,13 +3,13 @@
  * slave is visible there as /dev/pts/N), window size, /dev/console, send the master, slave onto
  * stdio, controlling terminal. */
 #include "console.h"
+#include "mount-api.h"
 #include "resolve.h"
 #include "sync.h"
 #include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/mount.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -50,9 +50,9 @@ static void mount_dev_console(struct husk_plan *plan, int slave) {
   int target = husk_create_in_root(root_fd, "/dev/console", 1, plan->scratch);
   close(root_fd);
   if (target < 0) FAIL_AT(plan, CONSOLE_DEV_CONSOLE, target);
-  int tree = (int)syscall(SYS_open_tree, slave, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+  int tree = husk_open_tree(slave, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
   if (tree < 0) FAIL_AT(plan, CONSOLE_MOUNT_DEV_CONSOLE, errno);
-  if (syscall(SYS_move_mount, tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+  if (husk_move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
     FAIL_AT(plan, CONSOLE_MOUNT_DEV_CONSOLE, errno);
   close(tree);
   close(target);

@@ -1,5 +1,6 @@
 #include "mounts.h"
 #include "copyup.h"
+#include "mount-api.h"
 #include "resolve.h"
 #include "sync.h"
 #include "util.h"
@@ -156,7 +157,7 @@ static void mount_one(struct husk_plan *plan, int root_fd, int index) {
     memset(&attr, 0, sizeof attr);
     attr.attr_set = m->rec_attr_set;
     attr.attr_clr = m->rec_attr_clear;
-    if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0)
+    if (husk_mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr) < 0)
       FAIL(plan, STEP_MOUNT_SETATTR, errno, index);
   }
   close(fd);
@@ -211,7 +212,7 @@ void husk_chroot_rootfs(struct husk_plan *plan) {
 
 /* Attach the detached mount `tree` onto the file or directory `target` (both fds). */
 static int attach_mount(int tree, int target) {
-  int rc = move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0 ? husk_neg_errno() : 0;
+  int rc = husk_move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0 ? husk_neg_errno() : 0;
   close(tree);
   return rc;
 }
@@ -240,16 +241,16 @@ static int mask_one(int root_fd, int *dev_null, const char *path) {
     tree = husk_neg_errno();
   } else if (S_ISDIR(st.st_mode)) {
     /* What mount("tmpfs", path, "tmpfs", MS_RDONLY) makes: source "tmpfs", read-only superblock. */
-    int fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
-    if (fs >= 0 && fsconfig(fs, FSCONFIG_SET_STRING, "source", "tmpfs", 0) == 0 &&
-        fsconfig(fs, FSCONFIG_SET_FLAG, "ro", NULL, 0) == 0 && fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
-      tree = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY);
+    int fs = husk_fsopen("tmpfs", FSOPEN_CLOEXEC);
+    if (fs >= 0 && husk_fsconfig(fs, FSCONFIG_SET_STRING, "source", "tmpfs", 0) == 0 &&
+        husk_fsconfig(fs, FSCONFIG_SET_FLAG, "ro", NULL, 0) == 0 && husk_fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
+      tree = husk_fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY);
     if (tree < 0) tree = husk_neg_errno();
     if (fs >= 0) close(fs);
   } else {
     if (*dev_null < 0) *dev_null = open_dev_null(root_fd);
     if (*dev_null < 0) tree = *dev_null;
-    else if ((tree = open_tree(*dev_null, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH)) < 0) tree = husk_neg_errno();
+    else if ((tree = husk_open_tree(*dev_null, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH)) < 0) tree = husk_neg_errno();
   }
   int rc = tree < 0 ? tree : attach_mount(tree, target);
   close(target);
@@ -262,13 +263,13 @@ static int make_readonly_one(int root_fd, const char *path) {
   if (target == -ENOENT) return 0;
   if (target < 0) return target;
   int rc = 0;
-  int tree = open_tree(target, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+  int tree = husk_open_tree(target, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
   if (tree < 0) rc = husk_neg_errno();
   if (rc == 0) {
     struct mount_attr attr;
     memset(&attr, 0, sizeof attr);
     attr.attr_set = MOUNT_ATTR_RDONLY;
-    if (mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0) {
+    if (husk_mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr) < 0) {
       rc = husk_neg_errno();
       close(tree);
     } else {

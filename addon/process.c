@@ -232,7 +232,7 @@ void husk_exec(struct husk_plan *plan) {
   husk_append(line, sizeof line, "husk: exec ");
   husk_append(line, sizeof line, plan->exec_path);
   husk_append(line, sizeof line, ": ");
-  husk_append(line, sizeof line, strerrorname_np(err) ? strerrorname_np(err) : "error");
+  husk_append(line, sizeof line, husk_exec_errno_name(err));
   husk_append(line, sizeof line, "\n");
   husk_write_all(2, line, strlen(line));
   _exit(127);

@@ -44,6 +44,30 @@ int husk_copy(char *dst, size_t cap, const char *src) {
   return 0;
 }
 
+const char *husk_exec_errno_name(int err) {
+  switch (err) {
+    case E2BIG: return "E2BIG";
+    case EACCES: return "EACCES";
+    case EAGAIN: return "EAGAIN";
+    case EFAULT: return "EFAULT";
+    case EINVAL: return "EINVAL";
+    case EIO: return "EIO";
+    case EISDIR: return "EISDIR";
+    case ELIBBAD: return "ELIBBAD";
+    case ELOOP: return "ELOOP";
+    case EMFILE: return "EMFILE";
+    case ENAMETOOLONG: return "ENAMETOOLONG";
+    case ENFILE: return "ENFILE";
+    case ENOENT: return "ENOENT";
+    case ENOEXEC: return "ENOEXEC";
+    case ENOMEM: return "ENOMEM";
+    case ENOTDIR: return "ENOTDIR";
+    case EPERM: return "EPERM";
+    case ETXTBSY: return "ETXTBSY";
+    default: return "error";
+  }
+}
+
 int husk_append(char *dst, size_t cap, const char *src) {
   size_t have = strlen(dst);
   if (have >= cap) return -ENAMETOOLONG;

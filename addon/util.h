@@ -23,6 +23,9 @@ long husk_send_with_fd(int socket_fd, const void *data, size_t len, int fd);
 long husk_recv_with_fd(int socket_fd, void *buf, size_t cap, int *fd);
 /* Current errno as a negative value. */
 int husk_neg_errno(void);
+/* The symbolic name of the errors execve(2) reports ("ENOENT"), else "error". A table of our own:
+ * strerrorname_np is glibc's alone, and strerror may allocate (glibc translates). */
+const char *husk_exec_errno_name(int err);
 /* Parent side (console sockets, seccomp agents, the daemon): a SOCK_STREAM unix socket,
  * close-on-exec, connected to `path` / bound to it and listening. fd or -errno. */
 int husk_unix_connect(const char *path);
