@@ -265,6 +265,9 @@ export abstract class CgroupBase implements Cgroup {
     for (const dir of deepestFirst) {
       try {
         if (leaves.has(dir)) {
+          // Most often the leaf has no child cgroup and goes at once: the directory walk (four
+          // syscalls per hierarchy, ~12 hierarchies on v1) is only for one that has.
+          if (removedAtOnce(dir)) continue;
           for (const child of descendantCgroups(dir).reverse()) removeCgroupDir(child);
           removeCgroupDir(dir);
         } else {
@@ -276,6 +279,16 @@ export abstract class CgroupBase implements Cgroup {
       }
     }
     if (firstError) throw firstError;
+  }
+}
+
+/** One rmdir: true when the directory is gone now (or was), false when it is busy or has children. */
+function removedAtOnce(dir: string): boolean {
+  try {
+    fs.rmdirSync(dir);
+    return true;
+  } catch (err) {
+    return errnoOf(err) === 'ENOENT';
   }
 }
 

@@ -1,6 +1,6 @@
-// The one test that touches the host's real cgroups (root only). It creates a cgroup under a
-// unique relative name, puts a `sleep` in it, and takes it all down again — also when an
-// assertion fails half-way. It never touches a cgroup it did not create.
+// The tests that touch the host's real cgroups (root only). Each creates a cgroup under a unique
+// relative name (one puts a `sleep` in it) and takes it all down again — also when an assertion
+// fails half-way. They never touch a cgroup they did not create.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChildProcess, spawn } from 'node:child_process';
@@ -67,6 +67,29 @@ test('real cgroup: create, limit, join, freeze, kill all, destroy', { skip: notR
       cgroup.destroy();
     } catch (err) {
       process.stderr.write(`cleanup of test cgroup ${id} failed: ${String(err)}\n`);
+    }
+  }
+});
+
+// destroy() first tries one rmdir per hierarchy; a cgroup with a child cgroup (a container that
+// made its own, or an exec --cgroup target) refuses that (EBUSY), and destroy then walks it.
+test('real cgroup: destroy removes child cgroups the container made inside its own', { skip: notRoot }, () => {
+  const id = `husk-unit-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const cgroup = planCgroup({ id });
+  try {
+    cgroup.create();
+    for (const dir of Object.values(cgroup.paths)) fs.mkdirSync(path.join(dir, 'inner', 'deeper'), { recursive: true });
+    cgroup.destroy();
+    for (const dir of Object.values(cgroup.paths)) assert.equal(fs.existsSync(dir), false, dir);
+  } finally {
+    for (const dir of Object.values(cgroup.paths)) {
+      for (const leftover of [path.join(dir, 'inner', 'deeper'), path.join(dir, 'inner'), dir]) {
+        try {
+          fs.rmdirSync(leftover); // cgroupfs: rmdir, never a recursive removal of control files
+        } catch {
+          // gone already
+        }
+      }
     }
   }
 });
