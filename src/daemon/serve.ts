@@ -9,7 +9,7 @@ import { HuskError, describeSystemError } from '../errors';
 import { nodeModulesLoaded, runInvocation } from './worker';
 import type { Invocation } from './worker';
 
-const DAEMON_V8_FLAGS = ['--single-threaded', '--no-lazy', '--expose-gc'];
+const DAEMON_V8_FLAGS = ['--single-threaded', '--no-lazy', '--no-flush-bytecode', '--no-sparkplug', '--expose-gc'];
 
 export const DEFAULT_DAEMON_SOCKET = '/run/husk-daemon.sock';
 
@@ -24,6 +24,10 @@ export async function serveDaemon(options: DaemonOptions): Promise<void> {
   // Workers are forks: no V8 background thread may be needed in them (addon/daemon.c). And every
   // function compiled at load (--no-lazy), so workers inherit bytecode instead of each compiling
   // what it runs: V8 refuses build/husk.js.cache under other flags than it was made with.
+  // --no-flush-bytecode: that collection would otherwise throw away, as unused, the bytecode of
+  // every function the daemon compiled and never ran, and each worker would parse and compile
+  // those again (~0.1 ms of a `state`). --no-sparkplug: a worker lives for one command, too short
+  // for baseline code to pay for its compilation.
   // --expose-gc: a full collection before serving leaves workers a compact heap to share.
   if (!DAEMON_V8_FLAGS.every((flag) => process.execArgv.includes(flag))) {
     native.execve(process.execPath, [process.execPath, ...DAEMON_V8_FLAGS, ...process.execArgv, process.argv[1], ...process.argv.slice(2)]);
