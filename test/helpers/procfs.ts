@@ -112,6 +112,40 @@ export function processState(pid: number): string | undefined {
   return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
 }
 
+/** The parent pid from /proc/<pid>/stat; undefined when gone. */
+function parentOf(pid: number): number | undefined {
+  const stat = readProcFile(`/proc/${pid}/stat`);
+  if (stat === undefined) return undefined;
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+}
+
+/**
+ * What a hung command and everything it started are doing, for a timeout's message: per process,
+ * its state, the kernel function it sleeps in (wchan) and the top of its kernel stack, so that a
+ * rare hang says whether it waited in husk (a pipe, a fifo) or in the kernel (D state).
+ */
+export function describeProcessTree(rootPid: number): string {
+  const tree = [rootPid];
+  const pids = allPids();
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const pid of pids) {
+      if (!tree.includes(pid) && tree.includes(parentOf(pid) ?? -1)) {
+        tree.push(pid);
+        grew = true;
+      }
+    }
+  }
+  return tree
+    .filter((pid) => processState(pid) !== undefined)
+    .map((pid) => {
+      const wchan = (readProcFile(`/proc/${pid}/wchan`) ?? '?').trim() || '-';
+      const stack = (readProcFile(`/proc/${pid}/stack`) ?? '').trim().split('\n').slice(0, 4).map((line) => line.replace(/^\[<[0-9a-f]+>\] /, '')).join(' < ');
+      return `${pid} ${processState(pid)} wchan=${wchan} ${processCmdline(pid).slice(0, 120)}${stack ? ` [kernel: ${stack}]` : ''}`;
+    })
+    .join('; ');
+}
+
 /** Alive means it exists and is not a zombie waiting to be reaped. */
 export function isProcessAlive(pid: number): boolean {
   const state = processState(pid);

@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { HUSK_BIN } from './paths';
+import { describeProcessTree } from './procfs';
 import { waitFor } from './wait';
 
 export const DEFAULT_COMMAND_TIMEOUT_MS = 10_000;
@@ -101,7 +102,7 @@ export class Runtime {
     const command = [this.bin, ...fullArgs].join(' ');
     const io = this.openStdioFiles(options.input);
     const timeoutMs = options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
-    let exit: { status: number | null; signal: NodeJS.Signals | null; timedOut: boolean };
+    let exit: { status: number | null; signal: NodeJS.Signals | null; timedOut: boolean; stuck?: string };
     try {
       exit = await spawnAndWait(this.bin, fullArgs, [io.stdin, io.stdout, io.stderr, ...(options.extraFds ?? [])], {
         timeoutMs,
@@ -113,7 +114,7 @@ export class Runtime {
     }
     const result: RunResult = { command, status: exit.status, signal: exit.signal, ...io.read() };
     if (exit.timedOut) {
-      throw new RuntimeTimeoutError(`timed out after ${timeoutMs} ms (runtime killed): ${describeResult(result)}`);
+      throw new RuntimeTimeoutError(`timed out after ${timeoutMs} ms (runtime killed): ${describeResult(result)}; its processes then: ${exit.stuck ?? '?'}`);
     }
     return result;
   }
@@ -187,13 +188,15 @@ function spawnAndWait(
   args: string[],
   stdio: (number | 'ignore')[],
   { timeoutMs, cwd, env }: { timeoutMs: number; cwd?: string; env?: Record<string, string> },
-): Promise<{ status: number | null; signal: NodeJS.Signals | null; timedOut: boolean }> {
+): Promise<{ status: number | null; signal: NodeJS.Signals | null; timedOut: boolean; stuck?: string }> {
   return new Promise((resolve, reject) => {
     // Its own process group, so a timeout kills whatever the runtime spawned too.
     const child = spawn(bin, args, { stdio, cwd, detached: true, env: env ? { ...process.env, ...env } : undefined });
     let timedOut = false;
+    let stuck: string | undefined;
     const timer = setTimeout(() => {
       timedOut = true;
+      if (child.pid !== undefined) stuck = describeProcessTree(child.pid);
       killProcessGroup(child.pid);
     }, timeoutMs);
     child.on('error', (error) => {
@@ -202,7 +205,7 @@ function spawnAndWait(
     });
     child.on('exit', (status, signal) => {
       clearTimeout(timer);
-      resolve({ status, signal, timedOut });
+      resolve({ status, signal, timedOut, stuck });
     });
   });
 }
