@@ -27,6 +27,7 @@ FRONT_END_SRC := addon/frontend.c addon/frames.c addon/plan-wire.c addon/clone.c
 # glibc's gcc -static (the same program, slower to start). Looked up when the recipe runs, not when
 # make starts: `make test` installs musl-tools (deps) on a fresh machine before it builds.
 MUSL_KERNEL_HEADERS := build/musl-kernel-headers
+SPAWN_LOOP  := build/spawn-loop
 
 # build-info is phony on purpose.
 .PHONY: build-info all deps test test-unit test-integration test-daemon test-clients test-reliability conformance demo install uninstall clean bench
@@ -147,8 +148,13 @@ uninstall:
 
 # Times husk against runc on a busybox bundle; writes bench/RESULTS.md and bench/latency.svg.
 # Options: make bench BENCH_ARGS="--count 20 --parallel 20" (node bench/bench.js --help).
-bench: all
+bench: all $(SPAWN_LOOP)
 	$(NODE) bench/bench.js $(BENCH_ARGS)
+
+# The bench's precise timer for single commands (Node's spawnSync adds ~2 ms to each).
+$(SPAWN_LOOP): bench/spawn-loop.c
+	@mkdir -p build
+	gcc -O2 -Wall -Wextra -o $@ $<
 
 clean:
 	rm -rf build bundles/out

@@ -543,6 +543,42 @@ function measureInitMemory(runtimes, bundle, count, addon, workDir) {
   return rows;
 }
 
+/**
+ * `state` of a created container, spawned by build/spawn-loop (C) instead of Node: Node's
+ * spawnSync adds ~2 ms to every command it times, which hides most of what a fast runtime costs.
+ * Back to back (the next spawn as soon as the last is reaped) and spaced (5 ms between), in
+ * rounds of 20 per runtime, alternating.
+ */
+const SPAWN_LOOP_GAPS_US = { 'back to back': 0, spaced: 5000 };
+function measureSpawnLoop(runtimes, bundle, count, workDir) {
+  const loop = path.join(REPO, 'build', 'spawn-loop');
+  const samples = Object.fromEntries(Object.keys(SPAWN_LOOP_GAPS_US).map((gap) => [gap, Object.fromEntries(runtimes.map((r) => [r.name, []]))]));
+  const ids = new Map();
+  try {
+    for (const runtime of runtimes) {
+      const id = newId(runtime);
+      mustSucceed(`${runtime.name} create`, runtimeSync(runtime, ['create', '--bundle', bundle, '--pid-file', path.join(workDir, `${id}.pid`), id]));
+      ids.set(runtime, id);
+    }
+    const rounds = Math.max(1, Math.ceil(count / 20));
+    for (let round = 0; round < rounds; round++) {
+      for (const [gap, microseconds] of Object.entries(SPAWN_LOOP_GAPS_US)) {
+        for (const runtime of alternating(runtimes, round)) {
+          const timed = spawnSync(loop, [String(20), String(microseconds), runtime.binary, ...cli(runtime, 'state', ids.get(runtime))], {
+            env: { ...ENV, ...runtime.env },
+            encoding: 'utf8',
+          });
+          if (timed.status !== 0) throw new Error(`spawn-loop ${runtime.name} state: ${timed.stderr}`);
+          samples[gap][runtime.name].push(...timed.stdout.trim().split('\n').map(Number));
+        }
+      }
+    }
+  } finally {
+    for (const [runtime, id] of ids) runtimeSync(runtime, ['delete', '--force', id]);
+  }
+  return samples;
+}
+
 /** HUSK_TIMING=1 runs: each subcommand's phases (medians, ms), for husk direct and in daemon mode. */
 function measurePhases(runtimes, bundle, count, addon, workDir) {
   const commands = () => ({ create: [], start: [], state: [], kill: [], delete: [], run: [] });
@@ -714,6 +750,16 @@ function daemonReading(context) {
       `The waiting init holds ${initKiB.toFixed(0)} KiB private dirty — target ≤ 2 MiB ${met(initKiB <= 2048)}. ` +
       `${context.options.parallel} in parallel, create+start: ratio ${parRatio.toFixed(2)} (no target).`,
   );
+  const loop = context.spawnLoop;
+  const loopRatio = (gap) => median(loop[gap].daemon) / median(loop[gap].runc);
+  lines.push(
+    '',
+    `Without the bench's own ~2 ms per spawn (\`state\` spawned from C, below): ${Object.keys(loop)
+      .map((gap) => `${gap} ${median(loop[gap].daemon).toFixed(2)} ms against runc's ${median(loop[gap].runc).toFixed(2)}, ratio ${loopRatio(gap).toFixed(2)}`)
+      .join('; ')} — 2× faster ${Object.keys(loop)
+      .map((gap) => `${gap} ${met(loopRatio(gap) <= 0.5)}`)
+      .join(', ')}.`,
+  );
   return lines.join('\n');
 }
 
@@ -764,6 +810,16 @@ function renderResults(context) {
     ...['create', 'start', 'state', 'delete'].map((step) => [step, median(sequence.husk[step]), median(sequence.runc[step]), median(sequence.daemon[step])]),
   ];
   for (const [name, h, r, d] of own) out.push(`| ${name} | ${ms(h)} | ${ms(floor.bare.median)} | ${ms(h - floor.bare.median)} | ${ms(r)} | ${ratio(h - floor.bare.median, r)} | ${ms(d)} | ${ratio(d, r)} |`);
+  out.push('');
+
+  out.push('### `state` spawned from C', '');
+  out.push(`Every figure above is timed by this Node process, whose spawnSync adds ~2 ms to each command, as much as runc's whole \`state\`. Here \`state\` of a created container is spawned by \`build/spawn-loop\` (bench/spawn-loop.c: posix_spawn, waitpid, ~0.05 ms of its own), ${context.spawnLoop.spaced.runc.length} times per runtime in rounds of 20, alternating: back to back, and with 5 ms between commands (a daemon worker leaves ~3 ms of CPU behind it — its exit, the next spare's fork and page touching — which a command right behind it shares 2 CPUs with).`, '');
+  out.push('| `state` | husk median | p10–p90 | daemon median | p10–p90 | runc median | p10–p90 | husk/runc | daemon/runc |', '|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const [gap, values] of Object.entries(context.spawnLoop)) {
+    const spread = (v) => `${quantile(v, 0.1).toFixed(2)}–${quantile(v, 0.9).toFixed(2)}`;
+    const m = (v) => median(v).toFixed(2);
+    out.push(`| ${gap} | ${m(values.husk)} | ${spread(values.husk)} | ${m(values.daemon)} | ${spread(values.daemon)} | ${m(values.runc)} | ${spread(values.runc)} | **${ratio(median(values.husk), median(values.runc))}** | **${ratio(median(values.daemon), median(values.runc))}** |`);
+  }
   out.push('');
 
   out.push('## Memory', '');
@@ -962,6 +1018,9 @@ async function main() {
     progress(`containerd sequence ×${options.sequence} each`);
     const sequence = measureSequence(runtimes, bundle, options.sequence, addon, workDir);
     assertDaemonServes(daemon, 'the containerd sequence');
+    progress(`state from a C loop ×${options.sequence * 2} each`);
+    const spawnLoop = measureSpawnLoop(runtimes, bundle, options.sequence, workDir);
+    assertDaemonServes(daemon, 'the C loop');
     progress(`${options.parallel} in parallel ×${options.rounds} each`);
     const parallel = await measureParallel(runtimes, bundle, options.parallel, options.rounds, addon, workDir);
     assertDaemonServes(daemon, 'the parallel batches');
@@ -983,7 +1042,7 @@ async function main() {
     const absent = [...clientRows.notes];
     if (!rss) absent.push('peak RSS: /usr/bin/time is not installed.');
 
-    const context = { argv, options, machine, load, floor, run, sequence, parallel, rss, initMemory, phases, clients: clientRows, absent, startedAt, seconds: (now() - began) / 1000 };
+    const context = { argv, options, machine, load, floor, run, sequence, spawnLoop, parallel, rss, initMemory, phases, clients: clientRows, absent, startedAt, seconds: (now() - began) / 1000 };
     fs.mkdirSync(options.out, { recursive: true });
     fs.writeFileSync(path.join(options.out, 'RESULTS.md'), renderResults(context));
     fs.writeFileSync(path.join(options.out, 'latency.svg'), renderSvg(svgSeries(context), `husk, husk (daemon) and runc — latency distributions (${machine.nproc} CPUs, load ≤ ${load.max.toFixed(1)})`, floor.bare.median));
@@ -992,6 +1051,7 @@ async function main() {
       progress(`${label}: husk ${ms(median(values.husk))} ms, husk (daemon) ${ms(median(values.daemon))} ms, runc ${ms(median(values.runc))} ms; ratios ${ratio(median(values.husk), median(values.runc))}, daemon ${ratio(median(values.daemon), median(values.runc))}`);
     line('run', run);
     line('containerd sequence', { husk: sequence.husk.total, daemon: sequence.daemon.total, runc: sequence.runc.total });
+    for (const gap of Object.keys(spawnLoop)) line(`state from a C loop, ${gap}`, spawnLoop[gap]);
     line('parallel create+start', { husk: parallel.husk.createStart, daemon: parallel.daemon.createStart, runc: parallel.runc.createStart });
     progress(`init Private_Dirty: husk ${median(initMemory.husk.Private_Dirty)} KiB, husk (daemon) ${median(initMemory.daemon.Private_Dirty)} KiB, runc ${median(initMemory.runc.Private_Dirty)} KiB`);
   } finally {
