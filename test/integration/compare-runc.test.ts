@@ -59,11 +59,18 @@ function normalizeMountInfo(lines: string[]): string[] {
   );
 }
 
-/** Split probe output into sections, with the container id replaced by <id>. */
+/**
+ * Split probe output into sections, with the container id replaced by <id> where it stands as a
+ * name of its own: the test's temporary directory starts with the same prefix ("husk-t-6633-" +
+ * random), so that "/tmp/husk-t-6633-3csAKz" must not become "/tmp/<id>csAKz" for id
+ * "husk-t-6633-3" in one runtime's output and stay whole in the other's.
+ */
 function parseProbeOutput(output: string, id: string): Map<string, string[]> {
   const sections = new Map<string, string[]>();
   let current: string[] = [];
-  for (const line of output.split(id).join('<id>').split('\n')) {
+  const escapedId = id.replace(/[.*+?^$()|[\]{}\\]/g, '\\$&');
+  const wholeId = new RegExp(`(?<![\\w.-])${escapedId}(?![\\w.-])`, 'g');
+  for (const line of output.replace(wholeId, '<id>').split('\n')) {
     if (line.startsWith(SECTION_MARK)) {
       current = [];
       sections.set(line.slice(SECTION_MARK.length), current);
