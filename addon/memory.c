@@ -13,8 +13,9 @@
  * threads' arenas (64 MiB-aligned, followed by their reserve) and malloc's mmapped chunks (an
  * anonymous mapping that starts with a chunk header: prev_size 0, the mapping's own size with
  * IS_MMAPPED; Node's large Buffers, such as the 0.6 MB code cache bin/husk read). Stacks (the
- * other threads' stacks hold the thread descriptors glibc walks in setresuid), libraries' data,
- * the TLS block and the [stack] we run on stay.
+ * other threads' stacks hold glibc's thread descriptors: nothing should walk them in the child,
+ * credentials.h says why, but they are small), libraries' data, the TLS block and the [stack] we
+ * run on stay.
  *
  * Only when it is safe:
  *   - the addon is linked with -z now: a lazy PLT resolution in the child would read the

@@ -1,4 +1,5 @@
 #include "namespaces.h"
+#include "credentials.h"
 #include "sync.h"
 #include "util.h"
 
@@ -30,8 +31,8 @@ void husk_enter_new_user_namespace(struct husk_plan *plan) {
   if (husk_sync_recv(plan->sync_fd, &msg, NULL, 0) < 0 || msg.type != SYNC_GO) _exit(1);
   /* runc does the same: become root of the new namespace so that the rest of the setup
    * (mounts, mknod, sethostname) runs with the namespace's full capabilities. */
-  if (setresgid(0, 0, 0) < 0) husk_child_fail(plan->sync_fd, STEP_BECOME_ROOT, errno, 0);
-  if (setresuid(0, 0, 0) < 0) husk_child_fail(plan->sync_fd, STEP_BECOME_ROOT, errno, 1);
+  if (husk_setresgid(0, 0, 0) < 0) husk_child_fail(plan->sync_fd, STEP_BECOME_ROOT, errno, 0);
+  if (husk_setresuid(0, 0, 0) < 0) husk_child_fail(plan->sync_fd, STEP_BECOME_ROOT, errno, 1);
 }
 
 static void write_time_offsets(struct husk_plan *plan) {

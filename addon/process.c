@@ -1,4 +1,5 @@
 #include "process.h"
+#include "credentials.h"
 #include "caps.h"
 #include "keyring.h"
 #include "sync.h"
@@ -6,7 +7,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <limits.h>
 #include <poll.h>
 #include <linux/sched.h>
@@ -87,13 +87,13 @@ void husk_prepare_process(struct husk_plan *plan) {
   if (plan->new_session && setsid() < 0) FAIL(plan, STEP_SETSID, errno, -1);
   husk_join_session_keyring(plan);
   husk_caps_before_user_switch(plan);
-  if (setgroups((size_t)plan->n_additional_gids, plan->additional_gids) < 0) {
+  if (husk_setgroups((size_t)plan->n_additional_gids, plan->additional_gids) < 0) {
     /* A user namespace with setgroups "deny" (rootless) cannot set groups; runc skips the call
      * when there are no additional groups to set, and so do we. */
     if (!(errno == EPERM && plan->n_additional_gids == 0)) FAIL(plan, STEP_SETGROUPS, errno, -1);
   }
-  if (setresgid(plan->gid, plan->gid, plan->gid) < 0) FAIL(plan, STEP_SETGID, errno, -1);
-  if (setresuid(plan->uid, plan->uid, plan->uid) < 0) FAIL(plan, STEP_SETUID, errno, -1);
+  if (husk_setresgid(plan->gid, plan->gid, plan->gid) < 0) FAIL(plan, STEP_SETGID, errno, -1);
+  if (husk_setresuid(plan->uid, plan->uid, plan->uid) < 0) FAIL(plan, STEP_SETUID, errno, -1);
   husk_caps_after_user_switch(plan);
   /* runc sets 0022 when the config has no umask. */
   umask(plan->umask >= 0 ? (mode_t)plan->umask : 0022);
