@@ -35,6 +35,8 @@ function controllerDirs(pid: number): Record<string, string> {
 
 interface CgroupView {
   create: RunResult;
+  /** The init's pid as `state` gave it (0 when create failed). */
+  pid: number;
   /** controller → cgroup directory on the host. */
   dirs: Record<string, string>;
   /** "controller/file" → content (trimmed), for the files asked for. */
@@ -52,9 +54,10 @@ function cgroupScenario(name: string, edit: (config: Record<string, any>, ctx: S
     bundle.save();
     const id = ctx.newId();
     const create = await ctx.run(['create', '--bundle', bundle.dir, id]);
-    const view: CgroupView = { create, dirs: {}, files: {}, procCgroup: '', pidInCgroup: false };
+    const view: CgroupView = { create, pid: 0, dirs: {}, files: {}, procCgroup: '', pidInCgroup: false };
     if (create.status !== 0) return view;
     const pid = Number((await ctx.state(id))?.pid);
+    view.pid = pid;
     view.dirs = controllerDirs(pid);
     view.procCgroup = readText(`/proc/${pid}/cgroup`) ?? '';
     for (const file of files) {
@@ -76,7 +79,11 @@ function created(view: CgroupView): void {
 function fileValue(view: CgroupView, file: string): string {
   created(view);
   const value = view.files[file];
-  if (value === undefined) fail(`${file} does not exist for the container's cgroup`);
+  if (value === undefined) {
+    // Rarely seen in full runs (1 in ~5): say whether the init was there at all, and where.
+    const where = view.procCgroup ? `its cgroups: ${view.procCgroup.trim().split('\n').join(', ')}` : 'no /proc entry for it then';
+    fail(`${file} does not exist for the container's cgroup (init pid ${view.pid}; ${where})`);
+  }
   return value;
 }
 
