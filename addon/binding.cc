@@ -387,6 +387,17 @@ Napi::Object SpawnResult(Napi::Env env, pid_t stage1, int sync_fd) {
   return result;
 }
 
+// spawnInit/spawnExec's second argument: the container-lock fds husk holds, which a local child
+// closes first thing (plan.h close_first_fds). A front end (daemon mode) has none of the worker's
+// fds, and names its own.
+void TakeLockFdsToClose(Napi::Value fds, husk_plan *plan) {
+  plan->n_close_first_fds = 0;
+  if (front_end_fd >= 0 || !fds.IsArray()) return;
+  Napi::Array list = fds.As<Napi::Array>();
+  for (uint32_t i = 0; i < list.Length() && plan->n_close_first_fds < HUSK_MAX_CLOSE_FIRST_FDS; i++)
+    plan->close_first_fds[plan->n_close_first_fds++] = list.Get(i).As<Napi::Number>().Int32Value();
+}
+
 Napi::Value SpawnInit(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   if (!info[0].IsObject()) {
@@ -399,6 +410,7 @@ Napi::Value SpawnInit(const Napi::CallbackInfo &info) {
     FreePlan(plan);
     return env.Undefined();
   }
+  TakeLockFdsToClose(info[1], plan);
   pid_t stage1 = 0;
   int sync_fd = -1;
   int rc = front_end_fd >= 0 ? husk_remote_spawn(front_end_fd, 1, plan, &stage1, &sync_fd) : husk_spawn_init(plan, &stage1, &sync_fd);
@@ -688,6 +700,7 @@ Napi::Value SpawnExec(const Napi::CallbackInfo &info) {
     return env.Undefined();
   }
   husk_plan *plan = CopyExecPlan(info[0].As<Napi::Object>());
+  TakeLockFdsToClose(info[1], plan);
   pid_t stage1 = 0;
   int sync_fd = -1;
   int rc = front_end_fd >= 0 ? husk_remote_spawn(front_end_fd, 0, plan, &stage1, &sync_fd) : husk_spawn_exec(plan, &stage1, &sync_fd);
@@ -878,6 +891,9 @@ Napi::Value DaemonServe(const Napi::CallbackInfo &info) {
   int rc = husk_worker_accept(connection, build_id.c_str(), &invocation);
   if (rc != 0) _exit(rc < 0 ? 71 : 0);
   front_end_fd = connection;
+  // Best effort: without the thread (it could not be made), a killed front end leaves the worker
+  // to finish its command alone, as before.
+  husk_worker_watch_front_end(connection);
   Napi::Object result = Napi::Object::New(env);
   Napi::Array argv = Napi::Array::New(env, invocation.argc);
   for (int i = 0; i < invocation.argc; i++) argv.Set(i, Napi::String::New(env, invocation.argv[i]));

@@ -76,7 +76,12 @@ static void set_dumpable(struct husk_plan *plan, int dumpable) {
   if (prctl(PR_SET_DUMPABLE, dumpable, 0, 0, 0) < 0) FAIL(plan, STEP_DUMPABLE, errno, -1);
 }
 
+void husk_close_first_fds(struct husk_plan *plan) {
+  for (int i = 0; i < plan->n_close_first_fds; i++) close(plan->close_first_fds[i]);
+}
+
 static void run_stage1(struct husk_plan *plan) {
+  husk_close_first_fds(plan);
   reset_signal_dispositions();
   /* Not dumpable from here to the init's execve (which makes the program dumpable again): until
    * then stage 1 and the init are copies of node with husk's environment, fds and privileges, and

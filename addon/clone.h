@@ -21,6 +21,8 @@ typedef void (*husk_stage1_fn)(struct husk_plan *plan) __attribute__((noreturn))
 /* Make the sync socket pair (kept above the preserved fds) and clone3 `stage1` (into plan->cgroup_fd
  * when set). *stage1_pid and *sync_fd (parent end) on success; 0 or -errno. */
 int husk_spawn_stage1(struct husk_plan *plan, husk_stage1_fn stage1, pid_t *stage1_pid, int *sync_fd);
+/* Child side, first thing: close the launcher's fds the plan names (close_first_fds, plan.h). */
+void husk_close_first_fds(struct husk_plan *plan);
 /* Every signal back to its default disposition (Node's handlers must not run in the child). */
 void husk_reset_signal_dispositions(void);
 /* Child side: block until the parent sends GO; exit quietly on anything else. */

@@ -22,7 +22,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -582,7 +584,38 @@ int husk_remote_collect(int connection, pid_t pid, int *exit_code, int *signal) 
   return 0;
 }
 
+/* ---- the worker's front end ----
+ *
+ * The front end is the command as its caller sees it. Killed (a shim's timeout, a SIGKILL to
+ * `husk create`), it must take its worker along, as killing bin/husk ends the command there:
+ * otherwise the worker goes on, holding the container's lock (a `create` waiting for an init busy
+ * in a createContainer hook, say) while the caller believes the command gone, and its
+ * `delete --force` waits. A thread of the worker's own waits for the connection to hang up; once
+ * the worker has said how it ends (EXIT, FALLBACK), the front end leaving is expected. */
+static atomic_int worker_finishing;
+
+static void *watch_front_end(void *arg) {
+  struct pollfd front_end = {(int)(intptr_t)arg, POLLRDHUP, 0};
+  int ready;
+  do ready = poll(&front_end, 1, -1);
+  while (ready < 0 && errno == EINTR);
+  if (ready > 0 && !atomic_load(&worker_finishing)) kill(getpid(), SIGKILL);
+  return NULL;
+}
+
+int husk_worker_watch_front_end(int connection) {
+  pthread_attr_t attributes;
+  pthread_t thread;
+  pthread_attr_init(&attributes);
+  pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
+  pthread_attr_setstacksize(&attributes, 64 * 1024);
+  int rc = pthread_create(&thread, &attributes, watch_front_end, (void *)(intptr_t)connection);
+  pthread_attr_destroy(&attributes);
+  return -rc;
+}
+
 void husk_worker_finish(int connection, int fallback, int exit_code) {
+  atomic_store(&worker_finishing, 1);
   husk_frame_send(connection, fallback ? FRAME_FALLBACK : FRAME_EXIT, exit_code, 0, 0, NULL, 0, NULL, 0);
   if (report_fd >= 0 && !fallback) report_touched_pages();
   _exit(exit_code);

@@ -31,6 +31,10 @@ struct husk_invocation {
  * run the Node CLI itself (FALLBACK was sent); -errno when the connection failed. */
 int husk_worker_accept(int connection, const char *build_id, struct husk_invocation *invocation);
 
+/* Worker side, once served: the worker dies (SIGKILL) if its front end goes before the worker
+ * has said how the command ended, as a killed bin/husk would end the command. 0 or -errno. */
+int husk_worker_watch_front_end(int connection);
+
 /* Worker side: what the front end does for the worker. Each returns 0 or -errno. */
 int husk_remote_spawn(int connection, int init, struct husk_plan *plan, pid_t *stage1_pid, int *sync_fd);
 int husk_remote_waitpid(int connection, pid_t pid, int flags, pid_t *got, int *exit_code, int *signal);

@@ -45,6 +45,7 @@ static void run_exec_process(struct husk_plan *plan) {
 
 static void run_exec_stage1(struct husk_plan *plan) __attribute__((noreturn));
 static void run_exec_stage1(struct husk_plan *plan) {
+  husk_close_first_fds(plan);
   husk_reset_signal_dispositions();
   /* Not dumpable until execve: a process of the container must not ptrace or open
    * /proc/<pid>/fd of ours while we still hold host fds and full privileges (runc does the

@@ -197,6 +197,10 @@ static int spawn(int *connection, const struct husk_frame *frame, const char *pa
     close_fds(fds, n_fds); /* a refused plan leaves its fds with us */
     return husk_frame_send(*connection, FRAME_ERROR, err, 0, 0, NULL, 0, NULL, 0);
   }
+  /* Our connection to the worker is the command's life line: a clone holding a copy would keep
+   * the worker from noticing this process was killed (daemon.c husk_worker_watch_front_end). */
+  plan->close_first_fds[0] = *connection;
+  plan->n_close_first_fds = 1;
   pid_t stage1 = 0;
   int sync_fd = -1;
   int rc = frame->type == FRAME_SPAWN_INIT ? husk_spawn_init(plan, &stage1, &sync_fd) : husk_spawn_exec(plan, &stage1, &sync_fd);

@@ -29,7 +29,7 @@ _Static_assert(HUSK_PLAN_WIRE_MAX_FDS <= 64, "the reader keeps the fds it took i
 #if defined(__x86_64__) || defined(__aarch64__)
 #define TEACH_PLAN_WIRE \
   "a plan struct changed: teach addon/plan-wire.c and test/native/plan-wire-test.c its new field, then update this size"
-_Static_assert(sizeof(struct husk_plan) == 560, TEACH_PLAN_WIRE);
+_Static_assert(sizeof(struct husk_plan) == 576, TEACH_PLAN_WIRE);
 _Static_assert(sizeof(struct husk_join) == 24, TEACH_PLAN_WIRE);
 _Static_assert(sizeof(struct husk_mount) == 88, TEACH_PLAN_WIRE);
 _Static_assert(sizeof(struct husk_device) == 40, TEACH_PLAN_WIRE);
@@ -235,6 +235,8 @@ void *husk_plan_serialize(const struct husk_plan *plan, size_t *len, int *fds, i
   flat.seccomp_program = NULL;
   flat.sysctl_paths = flat.sysctl_values = NULL;
   flat.apparmor_profile = flat.selinux_label = NULL;
+  /* The worker's fds to close mean nothing in the front end, which names its own (plan.h). */
+  flat.n_close_first_fds = 0;
   /* Scratch does not travel: the reader makes its own. */
   flat.sync_fd = 0;
   flat.payload = flat.exec_path = flat.scratch = NULL;
@@ -497,6 +499,7 @@ struct husk_plan *husk_plan_deserialize(const void *data, size_t len, const int 
     return NULL;
   }
   plan->sync_fd = -1;
+  plan->n_close_first_fds = 0; /* whatever arrived: the front end names its own */
   plan->payload_capacity = PAYLOAD_CAPACITY;
   plan->payload = husk_plan_alloc(PAYLOAD_CAPACITY);
   plan->exec_path = husk_plan_alloc(PATH_MAX);

@@ -124,6 +124,17 @@ struct husk_plan {
   int no_new_privileges;
   char *session_keyring;    /* "_ses.<id>", or NULL with --no-new-keyring */
 
+  /* Fds of the launching process that the child closes first thing, before anything can make it
+   * wait: husk's container locks (src/state/lock.ts heldLockFds; a flock belongs to the open file
+   * description, which a clone shares, so an init stuck in a createContainer hook after `husk
+   * create` was killed would hold the lock, and `delete --force` would wait for it forever), and
+   * in daemon mode the front end's connection to its worker (while the init held a copy, killing
+   * the front end did not hang the connection up, and the worker went on holding the lock).
+   * Never sent over the wire: each process names its own (plan-wire.c). */
+#define HUSK_MAX_CLOSE_FIRST_FDS 4
+  int close_first_fds[HUSK_MAX_CLOSE_FIRST_FDS];
+  int n_close_first_fds;
+
   /* scratch, allocated by the parent so the child never allocates */
   int sync_fd;
   char *payload;            /* state JSON received from the parent, NUL-terminated */

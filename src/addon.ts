@@ -27,8 +27,12 @@ export interface SpawnedInit {
 }
 
 export interface Addon {
-  /** clone3 the first stage with the plan copied into C memory. Throws on clone failure. */
-  spawnInit(plan: LaunchPlan): SpawnedInit;
+  /**
+   * clone3 the first stage with the plan copied into C memory. Throws on clone failure.
+   * `inheritedLockFds`: the container locks husk holds (state/lock.ts heldLockFds), which the
+   * child closes first thing.
+   */
+  spawnInit(plan: LaunchPlan, inheritedLockFds?: number[]): SpawnedInit;
   /** Wait (blocking, up to timeoutMs; -1 forever) for the next message. type 0 (EOF) when the child closed the socket. */
   syncRecv(fd: number, timeoutMs: number): SyncMessage;
   /** Send a message to the child; `payload` (e.g. state JSON for hooks) follows a GO. */
@@ -58,7 +62,7 @@ export interface Addon {
 
   // ---- exec and terminals (addon/exec.c, addon/console.c) ----
   /** clone3 the first stage of an exec'd process (protocol in addon/exec.h). Throws on clone failure. */
-  spawnExec(plan: ExecPlan): SpawnedInit;
+  spawnExec(plan: ExecPlan, inheritedLockFds?: number[]): SpawnedInit;
   /** Connect a SOCK_STREAM unix socket to `path` (a --console-socket); the fd, close-on-exec. */
   consoleConnect(path: string): number;
   /** Receive an fd sent with SCM_RIGHTS (and its text); null when nothing came within timeoutMs (-1: wait). */

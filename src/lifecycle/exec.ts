@@ -34,7 +34,7 @@ import { readRegularFile } from '../regular-file';
 import { mark } from '../timing';
 import { MAX_CONFIG_BYTES, loadSpec, parseProcessJson } from '../spec/load';
 import type { Process, Spec } from '../spec/types';
-import { containerStatus, isProcessAlive, readState, toSpecState, validateContainerId, withContainerLock } from '../state';
+import { containerStatus, heldLockFds, isProcessAlive, readState, toSpecState, validateContainerId, withContainerLock } from '../state';
 import type { ContainerState } from '../state';
 import { TerminalAttachment, hostTerminalSize, receiveMaster } from './attach';
 import { explainChildFailure, SyncType } from './child-steps';
@@ -242,7 +242,7 @@ function launchExecProcess(plan: ExecPlan, state: ContainerState, placeInCgroups
   if (plan.seccomp && !plan.seccomp.program) compileSeccomp(plan.seccomp, native, logDebug);
   let spawned;
   try {
-    spawned = native.spawnExec(plan);
+    spawned = native.spawnExec(plan, heldLockFds());
   } catch (err) {
     throw new HuskError(`cannot start the process: ${(err as Error).message}`);
   }

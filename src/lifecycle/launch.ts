@@ -24,6 +24,7 @@ import { logDebug } from '../log';
 import { compileSeccomp, containerProcessState, sendListenerToAgent } from '../linux/seccomp';
 import type { ContainerProcessState } from '../linux/seccomp';
 import { killQuietly } from './processes';
+import { heldLockFds } from '../state';
 
 export interface LaunchCallbacks {
   /** Stage 1 exists (pid in husk's pid namespace): put it into the container's cgroups. */
@@ -53,7 +54,7 @@ export function launchInit(plan: LaunchPlan, callbacks: LaunchCallbacks): Launch
   let spawned;
   faultPoint('create:before-clone');
   try {
-    spawned = native.spawnInit(plan);
+    spawned = native.spawnInit(plan, heldLockFds());
   } catch (err) {
     throw new HuskError(`cannot start the container init: ${(err as Error).message}`);
   }

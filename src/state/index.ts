@@ -3,7 +3,7 @@ export { MAX_CONTAINER_ID_LENGTH, isValidContainerId, validateContainerId } from
 export type { ProcessStat, ProcOptions } from './proc';
 export { currentBootId, isProcessAlive, parseProcessStat, pidInOwnNamespace, readProcessStartTime, readProcessStat } from './proc';
 export type { LockOptions, Locker } from './lock';
-export { CONTAINER_LOCK_FILE, flockLocker, sweepRemnants, withContainerLock, withNewContainer, withRootLock } from './lock';
+export { CONTAINER_LOCK_FILE, flockLocker, heldLockFds, sweepRemnants, withContainerLock, withNewContainer, withRootLock } from './lock';
 export type { ContainerState } from './store';
 export {
   DELETING_PREFIX, EXEC_FIFO_FILE, NoSuchContainerError, STATE_FILE, STATE_FORMAT_VERSION, execFifoPath, listContainerIds, nowRfc3339Nano, readState,

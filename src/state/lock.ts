@@ -17,8 +17,10 @@
 // flock comes from the addon, loaded lazily; tests inject a Locker instead.
 //
 // Note for the launcher: a flock belongs to the open file description, which a clone3'd child
-// shares until it closes its copy of the fd. The container init must close it (close_range)
-// before it waits on the exec fifo, or the lock outlives `husk create`.
+// shares until it closes its copy of the fd. So the launcher names the lock fds held here
+// (heldLockFds) in the plan, and the container side closes them first thing: a container init
+// stuck in a createContainer hook after `husk create` was killed would otherwise hold the lock,
+// and `delete --force` would wait for it forever.
 import * as fs from 'fs';
 import * as path from 'path';
 import { addon } from '../addon';
@@ -55,8 +57,13 @@ export const CONTAINER_LOCK_FILE = 'lock';
 /** '@' cannot occur in a container id, so these names never collide with a container directory. */
 export const CREATING_PREFIX = '@creating-';
 
-/** Lock paths this process holds, so nested withContainerLock calls on one container do not self-deadlock. */
-const heldHere = new Set<string>();
+/** Lock paths this process holds, and their fds, so nested withContainerLock calls on one container do not self-deadlock. */
+const heldHere = new Map<string, number>();
+
+/** The fds of the container locks this process holds now (for the launcher: see the note above). */
+export function heldLockFds(): number[] {
+  return [...heldHere.values()];
+}
 
 /**
  * Run `fn` holding the container's lock; returns what `fn` returns. When `fn` returns a promise,
@@ -242,7 +249,7 @@ function isStillAt(fd: number, file: string): boolean {
 }
 
 function runHolding<T>(fd: number, lockPath: string, locker: Locker, fn: () => T): T {
-  heldHere.add(lockPath);
+  heldHere.set(lockPath, fd);
   const release = (): void => {
     heldHere.delete(lockPath);
     locker.release(fd);

@@ -18,7 +18,7 @@
 #include <string.h>
 
 #if defined(__x86_64__) || defined(__aarch64__)
-_Static_assert(sizeof(struct husk_plan) == 560, "struct husk_plan changed: fill and compare its new field here");
+_Static_assert(sizeof(struct husk_plan) == 576, "struct husk_plan changed: fill and compare its new field here");
 #endif
 
 #define PAYLOAD_CAPACITY (1u << 20) /* binding.cc's kPayloadCapacity */
@@ -142,6 +142,9 @@ static struct husk_plan *full_plan(void) {
   p->no_new_privileges = 1;
   p->session_keyring = text("_ses.plan-1");
 
+  /* The worker's container-lock fds, which must not travel: the front end has none of them. */
+  p->close_first_fds[0] = 61;
+  p->n_close_first_fds = 1;
   /* Scratch, which must not travel: the reader makes its own. */
   p->sync_fd = 60;
   p->payload_capacity = 1;
@@ -374,6 +377,7 @@ static void same_plan(const struct husk_plan *want, const struct husk_plan *got,
   SAME(no_new_privileges);
   same_string(want->session_keyring, got->session_keyring, "session_keyring");
 
+  CHECK(got->n_close_first_fds == 0, "n_close_first_fds: %d", got->n_close_first_fds);
   /* Scratch: made by the reader, as CopyPlan makes it, whatever the sender had. */
   CHECK(got->sync_fd == -1, "sync_fd: %d", got->sync_fd);
   CHECK(got->payload_capacity == PAYLOAD_CAPACITY, "payload_capacity: %zu", got->payload_capacity);
