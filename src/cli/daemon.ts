@@ -1,12 +1,12 @@
 // `husk daemon`: serve the front end (build/bin/husk) from one warm process. Not a runc
 // subcommand: husk's own, for start-up time (docs/daemon.md).
 import type { Argv } from 'yargs';
-import { needsOwnProcess } from '../daemon/mode';
+import { DEFAULT_DAEMON_SOCKET, needsOwnProcess } from '../daemon/mode';
 
 /** $HUSK_DAEMON_SOCKET unless it is unset or "off" (what tells front ends not to connect). */
 function defaultSocket(): string {
   const fromEnvironment = process.env.HUSK_DAEMON_SOCKET;
-  return fromEnvironment && fromEnvironment !== 'off' ? fromEnvironment : '/run/husk-daemon.sock';
+  return fromEnvironment && fromEnvironment !== 'off' ? fromEnvironment : DEFAULT_DAEMON_SOCKET;
 }
 
 export function register(cli: Argv): Argv {
@@ -18,7 +18,7 @@ export function register(cli: Argv): Argv {
         .option('socket', {
           type: 'string',
           default: defaultSocket(),
-          describe: 'where to listen (front ends read $HUSK_DAEMON_SOCKET, default /run/husk-daemon.sock)',
+          describe: `where to listen (front ends read $HUSK_DAEMON_SOCKET, default ${DEFAULT_DAEMON_SOCKET})`,
         })
         .option('idle-exit', { type: 'number', default: 0, describe: 'exit after this many seconds without a command (0: never)' }),
     async (argv) => {

@@ -2,6 +2,9 @@
 // process the caller started is the front end, not this one.
 import { HuskError } from '../errors';
 
+/** Where `husk daemon` listens and front ends connect when $HUSK_DAEMON_SOCKET is unset (addon/daemon-protocol.h has the front end's copy). */
+export const DEFAULT_DAEMON_SOCKET = '/run/husk-daemon.sock';
+
 let caller: number | undefined;
 
 /** The worker serves a front end whose pid is `pid` (daemon/worker.ts sets it first thing). */

@@ -11,8 +11,6 @@ import type { Invocation } from './worker';
 
 const DAEMON_V8_FLAGS = ['--single-threaded', '--no-lazy', '--no-flush-bytecode', '--no-sparkplug', '--expose-gc'];
 
-export const DEFAULT_DAEMON_SOCKET = '/run/husk-daemon.sock';
-
 export interface DaemonOptions {
   socket: string;
   /** Exit after this long without a connection or a worker; 0: never. */
