@@ -465,31 +465,33 @@ Napi::Value SyncSend(const Napi::CallbackInfo &info) {
   return env.Undefined();
 }
 
+// {pid, exitCode, signal}: what waitpid and collect return (exitCode -1 unless it exited).
+Napi::Object WaitResult(Napi::Env env, pid_t pid, int exit_code, int signal) {
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("pid", Napi::Number::New(env, pid));
+  result.Set("exitCode", Napi::Number::New(env, exit_code));
+  result.Set("signal", Napi::Number::New(env, signal));
+  return result;
+}
+
 Napi::Value WaitPid(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   pid_t pid = info[0].As<Napi::Number>().Int32Value();
   int flags = info[1].As<Napi::Number>().Int32Value();
-  Napi::Object result = Napi::Object::New(env);
   if (front_end_fd >= 0) {
     // The container's processes are the front end's children: it waits for them.
     pid_t got = 0;
     int exit_code = -1, signal = 0;
     int rc = husk_remote_waitpid(front_end_fd, pid, flags, &got, &exit_code, &signal);
     if (rc < 0) return ThrowErrno(env, "waitpid", -rc);
-    result.Set("pid", Napi::Number::New(env, got));
-    result.Set("exitCode", Napi::Number::New(env, exit_code));
-    result.Set("signal", Napi::Number::New(env, signal));
-    return result;
+    return WaitResult(env, got, exit_code, signal);
   }
   int status = 0;
   pid_t got;
   do got = waitpid(pid, &status, flags | __WALL);
   while (got < 0 && errno == EINTR);
   if (got < 0) return ThrowErrno(env, "waitpid", errno);
-  result.Set("pid", Napi::Number::New(env, got));
-  result.Set("exitCode", Napi::Number::New(env, got > 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1));
-  result.Set("signal", Napi::Number::New(env, got > 0 && WIFSIGNALED(status) ? WTERMSIG(status) : 0));
-  return result;
+  return WaitResult(env, got, got > 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1, got > 0 && WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 }
 
 Napi::Value PidfdOpen(const Napi::CallbackInfo &info) {
@@ -928,16 +930,14 @@ Napi::Value ForwardSignals(const Napi::CallbackInfo &info) {
   return env.Undefined();
 }
 
-// collect(pid): the front end waits for pid (its child) and reports {exitCode, signal}.
+// collect(pid): the front end waits for pid (its child) and reports {pid, exitCode, signal}.
 Napi::Value Collect(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
+  pid_t pid = info[0].As<Napi::Number>().Int32Value();
   int exit_code = -1, signal = 0;
-  int rc = husk_remote_collect(front_end_fd, info[0].As<Napi::Number>().Int32Value(), &exit_code, &signal);
+  int rc = husk_remote_collect(front_end_fd, pid, &exit_code, &signal);
   if (rc < 0) return ThrowErrno(env, "waiting for the process through the front end", -rc);
-  Napi::Object result = Napi::Object::New(env);
-  result.Set("exitCode", Napi::Number::New(env, exit_code));
-  result.Set("signal", Napi::Number::New(env, signal));
-  return result;
+  return WaitResult(env, pid, exit_code, signal);
 }
 
 // execve(file, argv): `husk daemon` restarting itself with V8 flags of its own.
