@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { HUSK_BIN, REPO_ROOT } from './paths';
 import { allPids, isProcessAlive, processCmdline } from './procfs';
-import { DEFAULT_COMMAND_TIMEOUT_MS, RunOptions, RunResult, Runtime, RuntimeTimeoutError, describeResult } from './runtime';
+import { DEFAULT_COMMAND_TIMEOUT_MS, RunOptions, RunResult, Runtime, RuntimeTimeoutError, describeResult, startWithTimeout } from './runtime';
 import { sleep, waitFor } from './wait';
 
 /** The static front end `make` builds. */
@@ -177,6 +177,16 @@ export async function startDaemon(options: StartDaemonOptions): Promise<PrivateD
   return daemon;
 }
 
+/** `body` with a daemon of its own (startDaemon's options), stopped afterwards, pass or fail. */
+export async function withDaemon(options: StartDaemonOptions, body: (daemon: PrivateDaemon) => Promise<void>): Promise<void> {
+  const daemon = await startDaemon(options);
+  try {
+    await body(daemon);
+  } finally {
+    await daemon.stop();
+  }
+}
+
 /** A directory for a daemon's socket outside any test context (so leak checks do not take the daemon for a leftover). */
 export function daemonDirectory(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'husk-daemon-t-'));
@@ -251,52 +261,29 @@ export function spawnRuntime(bin: string, args: string[], ioDir: string, options
   const stderr = fs.openSync(`${base}.stderr`, 'w');
   const commandLine = [...(options.prefix ?? []), bin, ...args];
   const command = commandLine.join(' ');
-  let child: ChildProcess;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+  let started: ReturnType<typeof startWithTimeout>;
   try {
-    child = spawn(commandLine[0], commandLine.slice(1), {
-      stdio: ['ignore', stdout, stderr, ...(options.extraFds ?? [])],
+    started = startWithTimeout(commandLine[0], commandLine.slice(1), ['ignore', stdout, stderr, ...(options.extraFds ?? [])], {
+      timeoutMs,
       cwd: options.cwd,
-      detached: true,
-      env: { ...process.env, ...options.env },
+      env: options.env ?? {},
     });
   } finally {
     fs.closeSync(stdout);
     fs.closeSync(stderr);
   }
-  const timeoutMs = options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
-  const result = new Promise<RunResult>((resolve, reject) => {
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      try {
-        process.kill(-(child.pid as number), 'SIGKILL');
-      } catch {
-        // gone
-      }
-    }, timeoutMs);
-    child.once('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.once('exit', (status, signal) => {
-      clearTimeout(timer);
-      const ran: RunResult = {
-        command,
-        status,
-        signal,
-        stdout: fs.readFileSync(`${base}.stdout`, 'utf8'),
-        stderr: fs.readFileSync(`${base}.stderr`, 'utf8'),
-      };
-      if (timedOut) reject(new RuntimeTimeoutError(`timed out after ${timeoutMs} ms (killed): ${describeResult(ran)}`));
-      else resolve(ran);
-    });
+  const result = started.exited.then(({ status, signal, timedOut, stuck }) => {
+    const ran: RunResult = { command, status, signal, stdout: fs.readFileSync(`${base}.stdout`, 'utf8'), stderr: fs.readFileSync(`${base}.stderr`, 'utf8') };
+    if (timedOut) throw new RuntimeTimeoutError(`timed out after ${timeoutMs} ms (killed): ${describeResult(ran)}; its processes then: ${stuck ?? '?'}`);
+    return ran;
   });
   result.catch(() => undefined); // awaited by the test; never an unhandled rejection meanwhile
   return {
-    pid: child.pid as number,
+    pid: started.pid,
     result,
     signal(signal: NodeJS.Signals) {
-      process.kill(child.pid as number, signal);
+      process.kill(started.pid, signal);
     },
   };
 }

@@ -102,13 +102,13 @@ export class Runtime {
     const command = [this.bin, ...fullArgs].join(' ');
     const io = this.openStdioFiles(options.input);
     const timeoutMs = options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
-    let exit: { status: number | null; signal: NodeJS.Signals | null; timedOut: boolean; stuck?: string };
+    let exit: CommandExit;
     try {
-      exit = await spawnAndWait(this.bin, fullArgs, [io.stdin, io.stdout, io.stderr, ...(options.extraFds ?? [])], {
+      exit = await startWithTimeout(this.bin, fullArgs, [io.stdin, io.stdout, io.stderr, ...(options.extraFds ?? [])], {
         timeoutMs,
         cwd: options.cwd,
         env: options.env,
-      });
+      }).exited;
     } finally {
       io.close();
     }
@@ -183,15 +183,26 @@ export class Runtime {
   }
 }
 
-function spawnAndWait(
+export interface CommandExit {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  timedOut: boolean;
+  /** When it timed out: what it and everything it started were doing then (describeProcessTree). */
+  stuck?: string;
+}
+
+/**
+ * Spawn a command in a process group of its own, so that a timeout kills whatever it started too:
+ * after `timeoutMs` its process tree is described and the group SIGKILLed.
+ */
+export function startWithTimeout(
   bin: string,
   args: string[],
   stdio: (number | 'ignore')[],
   { timeoutMs, cwd, env }: { timeoutMs: number; cwd?: string; env?: Record<string, string> },
-): Promise<{ status: number | null; signal: NodeJS.Signals | null; timedOut: boolean; stuck?: string }> {
-  return new Promise((resolve, reject) => {
-    // Its own process group, so a timeout kills whatever the runtime spawned too.
-    const child = spawn(bin, args, { stdio, cwd, detached: true, env: env ? { ...process.env, ...env } : undefined });
+): { pid: number; exited: Promise<CommandExit> } {
+  const child = spawn(bin, args, { stdio, cwd, detached: true, env: env ? { ...process.env, ...env } : undefined });
+  const exited = new Promise<CommandExit>((resolve, reject) => {
     let timedOut = false;
     let stuck: string | undefined;
     const timer = setTimeout(() => {
@@ -208,6 +219,7 @@ function spawnAndWait(
       resolve({ status, signal, timedOut, stuck });
     });
   });
+  return { pid: child.pid as number, exited };
 }
 
 function killProcessGroup(leader: number | undefined): void {

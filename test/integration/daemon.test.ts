@@ -30,6 +30,7 @@ import {
   SpawnOptions,
   spawnRuntime,
   startDaemon,
+  withDaemon,
   withoutTiming,
 } from '../helpers/daemon';
 import { HUSK_BIN, REPO_ROOT } from '../helpers/paths';
@@ -428,8 +429,7 @@ describe('daemon mode', { skip: skipReason() }, () => {
       const ctx = context();
       const { front, direct } = husks(ctx);
       const socket = path.join(ctx.newDir('env'), 'd.sock');
-      const faulty = await startDaemon({ socket, idleExitSeconds: 30, env: { HUSK_FAULT: 'create:claimed' } });
-      try {
+      await withDaemon({ socket, idleExitSeconds: 30, env: { HUSK_FAULT: 'create:claimed' } }, async (faulty) => {
         const bundle = makeBundle(ctx).setArgs('sleep', '600').save();
         const id = ctx.newId();
         const created = await new FrontEndRuntime(socket, front.root, path.join(ctx.tmpDir, 'io-env')).run(['create', '--bundle', bundle.dir, id], {
@@ -438,9 +438,7 @@ describe('daemon mode', { skip: skipReason() }, () => {
         assert.equal(created.status, 0, describeResult(created));
         assertServedBy(created, 'worker');
         assert.equal((await direct.state(id)).status, 'created');
-      } finally {
-        await faulty.stop();
-      }
+      });
     });
   });
 
@@ -452,13 +450,8 @@ describe('daemon mode', { skip: skipReason() }, () => {
     });
 
     /** A daemon of the test's own (not the file's: a refusal that fails must not take the file's daemon's socket). */
-    async function withLiveDaemon(ctx: TestContext, body: (live: PrivateDaemon) => Promise<void>): Promise<void> {
-      const live = await startDaemon({ socket: path.join(ctx.newDir('live'), 'd.sock'), idleExitSeconds: 30 });
-      try {
-        await body(live);
-      } finally {
-        await live.stop();
-      }
+    function withLiveDaemon(ctx: TestContext, body: (live: PrivateDaemon) => Promise<void>): Promise<void> {
+      return withDaemon({ socket: path.join(ctx.newDir('live'), 'd.sock'), idleExitSeconds: 30 }, body);
     }
 
     it('refuses to start on a socket a live daemon answers on (status 1); that daemon keeps serving', testOptions, async () => {
@@ -506,15 +499,12 @@ describe('daemon mode', { skip: skipReason() }, () => {
       fs.linkSync(socket, `${socket}.stale`);
       const staleInode = fs.statSync(socket).ino;
       assert.equal(await socketAnswers(socket), false);
-      const replacing = await startDaemon({ socket, idleExitSeconds: 30 });
-      try {
+      await withDaemon({ socket, idleExitSeconds: 30 }, async (replacing) => {
         assert.notEqual(fs.statSync(socket).ino, staleInode, 'the socket file was not replaced');
         assert.equal(fs.statSync(socket).mode & 0o777, 0o600);
         const served = await new FrontEndRuntime(socket, front.root, path.join(ctx.tmpDir, 'io-stale')).runOk(['list'], { env: TIMING });
         assertServedBy(served, 'worker');
-      } finally {
-        await replacing.stop();
-      }
+      });
     });
 
     it('refuses a socket path that is not a socket, and leaves the file alone', testOptions, async () => {
@@ -532,8 +522,7 @@ describe('daemon mode', { skip: skipReason() }, () => {
       const ctx = context();
       const { front } = husks(ctx);
       const socket = path.join(ctx.newDir('idle'), 'd.sock');
-      const idle = await startDaemon({ socket, idleExitSeconds: 1 });
-      try {
+      await withDaemon({ socket, idleExitSeconds: 1 }, async (idle) => {
         const served = await new FrontEndRuntime(socket, front.root, path.join(ctx.tmpDir, 'io-idle')).runOk(['list'], { env: TIMING });
         assertServedBy(served, 'worker');
         const servedAt = Date.now();
@@ -544,17 +533,14 @@ describe('daemon mode', { skip: skipReason() }, () => {
         // The front end then runs the Node CLI.
         const after = await new FrontEndRuntime(socket, front.root, path.join(ctx.tmpDir, 'io-idle')).runOk(['list'], { env: TIMING });
         assertServedBy(after, 'node');
-      } finally {
-        await idle.stop();
-      }
+      });
     });
 
     it('SIGTERM: the daemon reaps its spares, removes its socket and exits 0; a run in flight finishes with its status; front ends then run the Node CLI', testOptions, async () => {
       const ctx = context();
       const { direct } = husks(ctx);
       const socket = path.join(ctx.newDir('term'), 'd.sock');
-      const stopping = await startDaemon({ socket, idleExitSeconds: 30 });
-      try {
+      await withDaemon({ socket, idleExitSeconds: 30 }, async (stopping) => {
         const front = new FrontEndRuntime(socket, direct.root, path.join(ctx.tmpDir, 'io-term'));
         const bundle = makeBundle(ctx).setShellScript('sleep 1; echo finished; exit 4').save();
         const id = ctx.newId();
@@ -574,32 +560,24 @@ describe('daemon mode', { skip: skipReason() }, () => {
         assert.equal(result.stdout, 'finished\n');
         assertServedBy(result, 'worker');
         assertServedBy(await front.runOk(['list'], { env: TIMING }), 'node');
-      } finally {
-        await stopping.stop();
-      }
+      });
     });
 
     it('SIGKILL: the socket file stays, front ends run the Node CLI meanwhile, and the next daemon replaces it', testOptions, async () => {
       const ctx = context();
       const { direct } = husks(ctx);
       const socket = path.join(ctx.newDir('kill'), 'd.sock');
-      const killed = await startDaemon({ socket, idleExitSeconds: 30 });
-      try {
+      const front = new FrontEndRuntime(socket, direct.root, path.join(ctx.tmpDir, 'io-kill'));
+      // Its spares die of its death (PDEATHSIG); stop() checks that none is left.
+      await withDaemon({ socket, idleExitSeconds: 30 }, async (killed) => {
         process.kill(killed.pid, 'SIGKILL');
         assert.equal((await killed.exited).signal, 'SIGKILL');
         assert.ok(fs.statSync(socket).isSocket(), 'the socket file is gone');
-        const front = new FrontEndRuntime(socket, direct.root, path.join(ctx.tmpDir, 'io-kill'));
         assertServedBy(await front.runOk(['list'], { env: TIMING }), 'node');
-      } finally {
-        await killed.stop(); // its spares die of its death (PDEATHSIG)
-      }
-      const next = await startDaemon({ socket, idleExitSeconds: 30 });
-      try {
-        const front = new FrontEndRuntime(socket, direct.root, path.join(ctx.tmpDir, 'io-kill'));
+      });
+      await withDaemon({ socket, idleExitSeconds: 30 }, async () => {
         assertServedBy(await front.runOk(['list'], { env: TIMING }), 'worker');
-      } finally {
-        await next.stop();
-      }
+      });
     });
   });
 });
